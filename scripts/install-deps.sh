@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# System packages the project's tests and examples need, from Debian.
+# Run as root; idempotent. Used by .ci/run and by `npm run setup`.
+set -euo pipefail
+pkgs=(
+  build-essential   # cc + make for native/
+  busybox-static    # test images
+  runc crun         # differential tests and benchmarks of tscrun
+  iproute2          # test assertions about links (the engine itself uses netlink)
+  docker-registry   # real registry on 127.0.0.1 for pull tests
+  skopeo umoci      # peers for pull/unpack benchmarks
+  debootstrap       # guestbook example images
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+# The Debian registry package starts a service on :5000 where systemd runs; tests
+# start their own on a port of their own, so that one is left alone.
