@@ -3,6 +3,7 @@
 // as that list.
 
 import { ComposeErrors, ComposeFileError, displayPath, throwIfAny } from '../errors.js';
+import { buildGraph } from '../graph/index.js';
 import { normalizeProject } from '../normalize/index.js';
 import type { Project } from '../types.js';
 import { validateDocument } from '../validate.js';
@@ -129,6 +130,7 @@ export async function loadProject(options: LoadOptions): Promise<LoadResult> {
   const project = skip.normalize
     ? (model as unknown as Project)
     : normalize(model, split.disabledServices, projectName, withName, options.homeDir, warnings);
+  if (!skip.normalize) warnings.push(...checkDependencies(project));
   return {
     project,
     warnings: [...new Set(warnings)],
@@ -278,6 +280,16 @@ function normalize(
   const project = { ...result.project, services: enabledServices } as Record<string, unknown>;
   if (disabledNames.size > 0) project['disabledServices'] = disabledServices;
   return deepFreeze(project) as unknown as Project;
+}
+
+/**
+ * Consistency of the dependency graph, the last phase (compose-go checks it at
+ * the end of its consistency pass): a cycle, or a required dependency on a
+ * service that is missing or disabled by profiles, is an error here rather
+ * than at `up`.
+ */
+function checkDependencies(project: Project): readonly string[] {
+  return buildGraph(project).warnings;
 }
 
 // --- helpers -----------------------------------------------------------------
