@@ -7,8 +7,11 @@ pkgs=(
   busybox-static    # test images
   runc crun         # differential tests and benchmarks of tscrun
   iproute2          # test assertions about links (the engine itself uses netlink)
+  nftables          # outbound NAT and isolation between networks (runtime/networks/firewall.ts)
   docker-registry   # real registry on 127.0.0.1 for pull tests
   skopeo umoci      # peers for pull/unpack benchmarks
+  apache2-utils     # htpasswd: bcrypt users for the test registry's basic auth
+  zstd              # zstd-compressed image layers (node 20's zlib has no zstd)
   debootstrap       # guestbook example images
 )
 missing=()
