@@ -12,8 +12,16 @@ pkgs=(
   skopeo umoci      # peers for pull/unpack benchmarks
   apache2-utils     # htpasswd: bcrypt users for the test registry's basic auth
   zstd              # zstd-compressed image layers (node 20's zlib has no zstd)
-  debootstrap       # guestbook example images
+  debootstrap       # example images (examples/images/build-rootfs.sh)
+  curl              # examples/images/build-all.sh --load (POST /images/load to the engine socket)
 )
+# Peers that only the benchmarks compare against (`scripts/install-deps.sh --bench`).
+if [ "${1:-}" = "--bench" ]; then
+  pkgs+=(
+    time              # GNU time: wall time and peak RSS of whole commands
+    docker-compose    # the python compose client, peer of `tscompose config`
+  )
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
