@@ -8,6 +8,7 @@ pkgs=(
   runc crun         # differential tests and benchmarks of tscrun
   iproute2          # test assertions about links (the engine itself uses netlink)
   nftables          # outbound NAT and isolation between networks (runtime/networks/firewall.ts)
+  docker.io         # the real docker CLI, pointed at our engine's socket (dockerd is not started)
   docker-registry   # real registry on 127.0.0.1 for pull tests
   skopeo umoci      # peers for pull/unpack benchmarks
   apache2-utils     # htpasswd: bcrypt users for the test registry's basic auth

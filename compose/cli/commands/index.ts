@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import type { CliIo, GlobalOptions } from '../context.js';
 import { config } from './config.js';
+import { engine } from './engine.js';
 import { version } from './version.js';
 
 export interface CommandContext {
@@ -14,4 +15,4 @@ export interface CommandContext {
 
 export type CommandSetup = (program: Command, ctx: CommandContext) => void;
 
-export const COMMANDS: readonly CommandSetup[] = [config, version];
+export const COMMANDS: readonly CommandSetup[] = [config, engine, version];

@@ -1,0 +1,5 @@
+export * from './types.js';
+export * from './errors.js';
+export * from './host.js';
+export * from './streams.js';
+export * from './http-engine-client.js';
