@@ -44,7 +44,8 @@ function report(err: unknown, io: CliIo): number {
     return 1;
   }
   if (err instanceof UsageError) {
-    io.stderr(`${err.message}\n`);
+    // An empty message is an exit status alone (`exec`, `run`, `up --exit-code-from`).
+    if (err.message) io.stderr(`${err.message}\n`);
     return err.exitCode;
   }
   if (err instanceof ComposeFileError || err instanceof ProjectError) {

@@ -6,6 +6,7 @@
 
 import { HttpEngineClient } from '../../runtime/client/index.js';
 import { ensureEngine } from '../../runtime/engine/launcher.js';
+import { ProjectError } from '../errors.js';
 import { loadProject, type LoadResult } from '../load/index.js';
 import type { CommandContext } from './commands/index.js';
 import type { CliIo, GlobalOptions } from './context.js';
@@ -98,17 +99,46 @@ export interface ProjectSession extends Session {
   readonly loaded: LoadResult;
 }
 
-/** A session with the project loaded (selected services enable their profiles). */
-export async function openProjectSession(ctx: CommandContext, services: readonly string[] = []): Promise<ProjectSession> {
-  const loaded = await loadProject(loadOptions(ctx.globals(), ctx.io, { services }));
+/** What a project-scoped command runs on when there is no compose file but -p names the project. */
+export function fileless(projectName: string, cwd: string): LoadResult {
+  return {
+    project: { name: projectName, services: {} },
+    warnings: [],
+    model: {},
+    files: [],
+    envFiles: [],
+    activeProfiles: [],
+    disabledServices: {},
+    environment: {},
+    projectDirectory: cwd,
+  };
+}
+
+function isMissingFile(err: unknown): boolean {
+  return err instanceof ProjectError && err.message.startsWith('no configuration file provided');
+}
+
+/**
+ * A session with the project loaded (selected services enable their profiles).
+ * With `withoutFile`, `-p NAME` alone is enough (`down -p app` after the file is gone).
+ */
+export async function openProjectSession(ctx: CommandContext, services: readonly string[] = [], withoutFile = false): Promise<ProjectSession> {
+  const globals = ctx.globals();
+  let loaded: LoadResult;
+  try {
+    loaded = await loadProject(loadOptions(globals, ctx.io, { services }));
+  } catch (err) {
+    if (!(withoutFile && globals.projectName && !globals.file && isMissingFile(err))) throw err;
+    loaded = fileless(globals.projectName.toLowerCase(), ctx.io.cwd);
+  }
   const session = await openSession(ctx);
   for (const warning of loaded.warnings) session.warn(warning);
   return { ...session, loaded };
 }
 
 /** Runs a command body with a session and always closes the connection. */
-export async function withProject<T>(ctx: CommandContext, services: readonly string[], body: (s: ProjectSession) => Promise<T>): Promise<T> {
-  const session = await openProjectSession(ctx, services);
+export async function withProject<T>(ctx: CommandContext, services: readonly string[], body: (s: ProjectSession) => Promise<T>, withoutFile = false): Promise<T> {
+  const session = await openProjectSession(ctx, services, withoutFile);
   try {
     return await body(session);
   } finally {

@@ -3,6 +3,7 @@
 
 import type { Command } from 'commander';
 import type { CliIo, GlobalOptions } from '../context.js';
+import { COMPOSE_COMMANDS } from './compose-commands.js';
 import { config } from './config.js';
 import { engine } from './engine.js';
 import { version } from './version.js';
@@ -15,4 +16,4 @@ export interface CommandContext {
 
 export type CommandSetup = (program: Command, ctx: CommandContext) => void;
 
-export const COMMANDS: readonly CommandSetup[] = [config, engine, version];
+export const COMMANDS: readonly CommandSetup[] = [config, engine, version, ...COMPOSE_COMMANDS];

@@ -4,14 +4,14 @@
 // with --abort-on-container-exit, and on Ctrl-C (a second Ctrl-C kills).
 
 import type { Command } from 'commander';
-import type { ReconcileOptions } from '../../plan/index.js';
+import { durationSeconds, type ReconcileOptions } from '../../plan/index.js';
 import type { Project } from '../../types.js';
-import { printLogs } from '../attach.js';
+import { printContainerLogs } from '../attach.js';
 import { UsageError } from '../context.js';
 import { converge } from '../converge.js';
 import { awaitContainer } from '../executor/await-container.js';
 import { systemClock } from '../executor/clock.js';
-import { DependencyFailedError, ExitStatus, WaitTimeoutError } from '../executor/errors.js';
+import { ComposeRunError, DependencyFailedError, ExitStatus, WaitTimeoutError } from '../executor/errors.js';
 import { checkServices, containerNameOf, inServiceOrder, listProjectContainers, serviceOf } from '../project-containers.js';
 import { nowMs, pollMs, withProject, type ProjectSession } from '../session.js';
 import { LogPrinter } from '../ui/log-printer.js';
@@ -98,10 +98,21 @@ export const up: CommandSetup = (program: Command, ctx: CommandContext) => {
         const project = session.loaded.project;
         checkServices(project, services);
         if (options.exitCodeFrom !== undefined) checkServices(project, [options.exitCodeFrom]);
-        await converge(session, project, reconcileOptionsOf(services, options, optionGiven(cmd, 'build')));
-        if (options.wait) await waitReady(session, project, services, options.waitTimeout);
+        // Ctrl-C while converging: schedule nothing more, let the calls in
+        // flight finish, and leave what exists for the next `up` or `down`.
+        const cancel = new AbortController();
+        let started = new Set<string>();
+        const onInterrupt = () => cancel.abort(new ComposeRunError('canceled: the project is partly up; run tscompose up again, or tscompose down', 130));
+        process.once('SIGINT', onInterrupt);
+        try {
+          const plan = await converge(session, project, reconcileOptionsOf(services, options, optionGiven(cmd, 'build')), cancel.signal);
+          started = new Set(plan.ofKind('StartContainer').map((op) => op.containerName));
+          if (options.wait) await waitReady(session, project, services, options.waitTimeout, cancel.signal);
+        } finally {
+          process.off('SIGINT', onInterrupt);
+        }
         if (detach) return;
-        await attached(session, project, services, options, attach, noAttach);
+        await attached(session, project, services, options, attach, noAttach, started);
       });
     });
   command.on('option:attach', (v: string) => attach.push(v));
@@ -109,7 +120,7 @@ export const up: CommandSetup = (program: Command, ctx: CommandContext) => {
 };
 
 /** `--wait`: every selected container running, and healthy when it has a health check. */
-async function waitReady(session: ProjectSession, project: Project, services: readonly string[], timeoutSeconds?: number): Promise<void> {
+async function waitReady(session: ProjectSession, project: Project, services: readonly string[], timeoutSeconds: number | undefined, signal: AbortSignal): Promise<void> {
   const containers = await listProjectContainers(session.engine, project.name, { all: true, services });
   const clock = { now: nowMs, sleep: systemClock.sleep };
   const deadline = timeoutSeconds !== undefined ? nowMs() + timeoutSeconds * 1000 : undefined;
@@ -119,7 +130,7 @@ async function waitReady(session: ProjectSession, project: Project, services: re
       containers.map(async (c) => {
         const name = containerNameOf(c);
         emit({ kind: 'resource', resource: 'container', name, status: 'Waiting' });
-        const outcome = await awaitContainer(session.engine, name, 'ready', { clock, deadline, pollMs: pollMs() });
+        const outcome = await awaitContainer(session.engine, name, 'ready', { clock, deadline, pollMs: pollMs(), signal });
         if (outcome.ok) {
           emit({ kind: 'resource', resource: 'container', name, status: outcome.status === 'Healthy' ? 'Healthy' : 'Running' });
           return undefined;
@@ -137,7 +148,16 @@ async function waitReady(session: ProjectSession, project: Project, services: re
   });
 }
 
-async function attached(session: ProjectSession, project: Project, services: readonly string[], options: UpOptions, attach: string[], noAttach: string[]): Promise<void> {
+/** `started`: containers this up started; the others were running already and show only new output. */
+async function attached(
+  session: ProjectSession,
+  project: Project,
+  services: readonly string[],
+  options: UpOptions,
+  attach: string[],
+  noAttach: string[],
+  started: ReadonlySet<string>,
+): Promise<void> {
   const engine = session.engine;
   const io = session.io;
   const all = await listProjectContainers(engine, project.name, { all: true, services: services.length > 0 ? services : undefined });
@@ -153,7 +173,13 @@ async function attached(session: ProjectSession, project: Project, services: rea
   io.stdout(`Attaching to ${names.map((n) => printer.shortName(n)).join(', ')}\n`);
 
   const abortLogs = new AbortController();
-  const logs = printLogs(engine, names, printer, { follow: true, timestamps: options.timestamps, signal: abortLogs.signal });
+  const follow = (name: string) =>
+    printContainerLogs(engine, name, printer, { follow: true, tail: started.has(name) ? 'all' : 0, timestamps: options.timestamps, signal: abortLogs.signal }).catch(() => undefined);
+  const followed = new Map(names.map((n) => [n, follow(n)]));
+  const logs = Promise.all(followed.values());
+  // A followed log ends by itself once its container has stopped; the grace
+  // period only bounds an engine that keeps a stream open.
+  const logsOf = (name: string) => Promise.race([followed.get(name), new Promise((r) => setTimeout(r, 2000).unref())]);
   const abortOnExit = options.abortOnContainerExit || options.exitCodeFrom !== undefined;
   let stopping: Promise<void> | undefined;
   let interrupted = false;
@@ -179,6 +205,8 @@ async function attached(session: ProjectSession, project: Project, services: rea
       attachable.map(async (c) => {
         const { StatusCode } = await engine.waitContainer(c.Id);
         exitCodes.set(serviceOf(c), StatusCode);
+        // Its last lines first, then the news that it exited.
+        await logsOf(containerNameOf(c));
         io.stdout(`${printer.shortName(containerNameOf(c))} exited with code ${StatusCode}\n`);
         if (abortOnExit && !firstExit) {
           firstExit = { service: serviceOf(c), code: StatusCode };
@@ -188,8 +216,8 @@ async function attached(session: ProjectSession, project: Project, services: rea
       }),
     );
     await stopping;
+    await Promise.race([logs, new Promise((r) => setTimeout(r, 2000).unref())]);
     abortLogs.abort();
-    await logs.catch(() => undefined);
     if (interrupted) throw new ExitStatus(130);
     if (options.exitCodeFrom !== undefined) {
       const code = exitCodes.get(options.exitCodeFrom) ?? 0;
@@ -201,9 +229,4 @@ async function attached(session: ProjectSession, project: Project, services: rea
     process.off('SIGINT', onInterrupt);
     abortLogs.abort();
   }
-}
-
-function durationSeconds(text: string | undefined): number | undefined {
-  const m = text === undefined ? null : /^(\d+(?:\.\d+)?)s$/.exec(text);
-  return m ? Number(m[1]) : undefined;
 }

@@ -42,12 +42,16 @@ export async function awaitContainer(engine: Engine, containerName: string, goal
       if (state.Status === 'exited' || state.Status === 'dead') {
         return { ok: false, reason: `exited (${exitCodeInWords(state.ExitCode)})`, exitCode: state.ExitCode };
       }
-      if (goal === 'healthy' && health === undefined) {
+      // Like docker compose, judge by the container's config: an engine may
+      // leave State.Health out until the first check has run.
+      const test = info.Config?.Healthcheck?.Test;
+      const hasHealthcheck = health !== undefined || (test !== undefined && test.length > 0 && test[0] !== 'NONE');
+      if (goal === 'healthy' && !hasHealthcheck) {
         return { ok: false, reason: 'has no healthcheck configured' };
       }
       if (health === 'healthy') return { ok: true, status: 'Healthy' };
       if (health === 'unhealthy') return { ok: false, reason: 'is unhealthy' };
-      if (goal === 'ready' && health === undefined && state.Status === 'running') return { ok: true, status: 'Running' };
+      if (goal === 'ready' && !hasHealthcheck && state.Status === 'running') return { ok: true, status: 'Running' };
     }
     if (options.deadline !== undefined && options.clock.now() >= options.deadline) {
       return { ok: false, reason: `is not ${goal === 'completed' ? 'done' : goal === 'healthy' ? 'healthy' : 'ready'} in time (state ${state.Status}${health ? `, ${health}` : ''})` };

@@ -137,6 +137,12 @@ function hostConfig(project: Project, op: CreateContainerOp, ctx: CreateContext,
     MemorySwap: numberOf(service.memswap_limit),
     NanoCpus: cpus !== undefined && cpus > 0 ? Math.round(cpus * 1e9) : undefined,
     CpuShares: service.cpu_shares,
+    CpuPeriod: service['cpu_period'] as number | undefined,
+    CpuQuota: service['cpu_quota'] as number | undefined,
+    CpusetCpus: service['cpuset'] as string | undefined,
+    Devices: devices(service),
+    UsernsMode: service['userns_mode'] as string | undefined,
+    Runtime: service['runtime'] as string | undefined,
     PidsLimit: service.pids_limit ?? limits?.pids,
     Ulimits: ulimits(service),
     Sysctls: service.sysctls && Object.keys(service.sysctls).length > 0 ? { ...service.sysctls } : undefined,
@@ -236,6 +242,18 @@ function volumes(project: Project, service: ServiceConfig, inherited: readonly M
       mounts.push(mountSpec(project, v, inherited));
     }
   }
+  // secrets and configs from files: read-only binds, at /run/secrets/<name>
+  // and /<name> by default, as docker compose does for local files.
+  for (const [kind, refs, dir] of [['secrets', service.secrets, '/run/secrets/'], ['configs', service.configs, '/']] as const) {
+    for (const ref of refs ?? []) {
+      const file = project[kind]?.[ref.source]?.file;
+      if (file === undefined) continue;
+      const target = ref.target === undefined ? `${dir}${ref.source}` : ref.target.startsWith('/') ? ref.target : `${dir}${ref.target}`;
+      if (targets.has(target)) continue;
+      targets.add(target);
+      binds.push(`${file}:${target}:ro`);
+    }
+  }
   // Anonymous volumes of a replaced container that the service still declares
   // in its image (VOLUME) but not in the file: kept, like docker compose.
   for (const m of inherited) {
@@ -278,6 +296,12 @@ function mountSpec(project: Project, v: ServiceVolumeConfig, inherited: readonly
 
 function isAnonymousVolumeName(name: string): boolean {
   return /^[0-9a-f]{64}$/.test(name);
+}
+
+function devices(service: ServiceConfig): HostConfig['Devices'] {
+  const list = service['devices'] as readonly { source: string; target: string; permissions?: string }[] | undefined;
+  if (!list || list.length === 0) return undefined;
+  return list.map((d) => ({ PathOnHost: d.source, PathInContainer: d.target, CgroupPermissions: d.permissions ?? 'rwm' }));
 }
 
 function tmpfs(service: ServiceConfig): Record<string, string> | undefined {

@@ -289,9 +289,17 @@ class PlanRun {
     };
     const services = 'service' in op && op.service ? [op.service] : 'services' in op ? op.services : [];
     const service = services.length > 0 ? `${services.length === 1 ? 'service' : 'services'} ${services.map((s) => `"${s}"`).join(', ')}: ` : '';
-    return new OperationFailedError(op.id, `${service}${verb[op.kind]} ${what} failed: ${reason}`);
+    const hint = FIXES.find(([pattern]) => pattern.test(reason))?.[1](services[0] ?? '');
+    return new OperationFailedError(op.id, `${service}${verb[op.kind]} ${what} failed: ${reason}${hint ? `; ${hint}` : ''}`);
   }
 }
+
+/** The fix for engine errors people meet most, keyed by what the engine says. */
+const FIXES: readonly [RegExp, (service: string) => string][] = [
+  [/address already in use|port is already allocated/i, (s) => `free that port, or publish another one under ports: of service "${s}"`],
+  [/executable file not found|exec format error|no such file or directory.*exec/i, (s) => `check command: and entrypoint: of service "${s}" against its image`],
+  [/is already in use by container|Conflict\. The container name/i, () => 'remove the old container (tscompose down, or tscompose up --remove-orphans)'],
+];
 
 function networkCreateRequest(op: CreateNetworkOp): NetworkCreateRequest {
   const c = op.config;

@@ -3,7 +3,7 @@
 // project declares (an external or pre-existing one has no label), and the
 // images, read once before planning. The planner never asks the engine.
 
-import type { ContainerSummary, ImageSummary } from '../../../runtime/client/index.js';
+import { EngineApiError, type ContainerSummary, type ImageSummary } from '../../../runtime/client/index.js';
 import { LABEL_PROJECT } from '../../plan/labels.js';
 import type { ContainerState, ObservedContainer, ObservedImage, ObservedNetwork, ObservedState, ObservedVolume } from '../../plan/observed.js';
 import type { Engine } from './engine-port.js';
@@ -39,12 +39,27 @@ export interface DeclaredNames {
   readonly volumes: readonly string[];
 }
 
+/**
+ * A listing never answers 404 or 501 on an engine that serves the kind: those
+ * mean an engine without networks or volumes (no such route, or run without
+ * them). Nothing of that kind exists there; creating one fails later with the
+ * engine's own error.
+ */
+async function orNone<T>(listing: Promise<T>, none: T): Promise<T> {
+  try {
+    return await listing;
+  } catch (err) {
+    if (err instanceof EngineApiError && (err.status === 404 || err.status === 501)) return none;
+    throw err;
+  }
+}
+
 export async function observeProject(engine: Engine, projectName: string, declared: DeclaredNames = { networks: [], volumes: [] }): Promise<ObservedState> {
   const label = { label: [`${LABEL_PROJECT}=${projectName}`] };
   const [containers, networks, volumes, images] = await Promise.all([
     engine.listContainers({ all: true, filters: label }),
-    engine.listNetworks(),
-    engine.listVolumes(),
+    orNone(engine.listNetworks(), []),
+    orNone(engine.listVolumes(), { Volumes: [], Warnings: null }),
     engine.listImages(),
   ]);
   const wantedNetworks = new Set(declared.networks);

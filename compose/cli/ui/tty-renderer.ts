@@ -4,10 +4,10 @@
 // Lines are known up front (from the plan), so listr2 gets a fixed task list
 // and each task settles when its resource has reported all its steps.
 
-import { Listr, PRESET_TIMER, type ListrTaskWrapper } from 'listr2';
+import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput, type ListrTaskWrapper } from 'listr2';
 import type { ProgressEvent, ResourceEvent } from '../executor/events.js';
-import { STATUS_PHASE } from '../executor/events.js';
-import { formatPlain, resourceLine } from './format.js';
+import { RESOURCE_TITLE, STATUS_PHASE } from '../executor/events.js';
+import { formatPlain } from './format.js';
 import type { BoardLine, Renderer, RendererOutput } from './renderer.js';
 
 interface LineState {
@@ -27,12 +27,17 @@ export class TtyRenderer implements Renderer {
   private total = 0;
   private done = 0;
   private header?: ListrTaskWrapper<any, any, any>;
+  /** Names padded to the longest so statuses line up, as on docker compose's board. */
+  private nameWidth = 0;
 
   constructor(private readonly out: RendererOutput) {}
 
   begin(title: string, lines: readonly BoardLine[]): void {
+    // Nothing to do draws nothing (a second `up`), rather than an empty board.
+    if (lines.length === 0) return;
     this.title = title;
     this.total = lines.length;
+    this.nameWidth = Math.max(0, ...lines.map((l) => `${RESOURCE_TITLE[l.resource]} ${l.name}`.length));
     const tasks = lines.map((line) => {
       const key = `${line.resource}:${line.name}`;
       let resolve!: () => void;
@@ -44,7 +49,7 @@ export class TtyRenderer implements Renderer {
       const state: LineState = { remaining: line.steps, settled: false, resolve, reject };
       this.lines.set(key, state);
       return {
-        title: resourceLine({ kind: 'resource', resource: line.resource, name: line.name, status: 'Waiting' }).replace(/ {2}Waiting$/, ''),
+        title: `${RESOURCE_TITLE[line.resource]} ${line.name}`,
         task: async (_ctx: unknown, task: ListrTaskWrapper<any, any, any>) => {
           state.task = task;
           if (state.pendingTitle) task.title = state.pendingTitle;
@@ -65,7 +70,9 @@ export class TtyRenderer implements Renderer {
       {
         exitOnError: false,
         registerSignalListeners: false,
-        rendererOptions: { collapseSubtasks: false, collapseErrors: false, timer: PRESET_TIMER },
+        // The board goes to stderr like docker compose's, so stdout carries only
+        // the command's output (the logs of an attached `up`).
+        rendererOptions: { collapseSubtasks: false, collapseErrors: false, timer: PRESET_TIMER, logger: new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(process.stderr, process.stderr) }) },
       },
     );
     this.running = board.run().catch(() => undefined);
@@ -87,12 +94,17 @@ export class TtyRenderer implements Renderer {
   private resource(event: ResourceEvent): void {
     const state = this.lines.get(`${event.resource}:${event.name}`);
     if (!state || state.settled) return;
-    const title = resourceLine(event);
+    const title = this.boardLine(event);
     if (state.task) state.task.title = title;
     else state.pendingTitle = title;
     const phase = STATUS_PHASE[event.status];
     if (phase === 'error') return this.settle(state, new Error(title));
     if (phase === 'done' && --state.remaining <= 0) this.settle(state);
+  }
+
+  private boardLine(event: ResourceEvent): string {
+    const base = `${`${RESOURCE_TITLE[event.resource]} ${event.name}`.padEnd(this.nameWidth)}  ${event.status}`;
+    return event.detail ? `${base}  ${event.detail}` : base;
   }
 
   private settle(state: LineState, error?: Error): void {
@@ -104,8 +116,12 @@ export class TtyRenderer implements Renderer {
   }
 
   async end(): Promise<void> {
-    // Lines whose steps never ran (a failure stopped the walk) close as they are.
-    for (const state of this.lines.values()) if (!state.settled) this.settle(state);
+    // Lines whose steps never ran (a failure stopped the walk) show as skipped, not done.
+    for (const state of this.lines.values()) {
+      if (state.settled) continue;
+      state.task?.skip(state.task.title);
+      this.settle(state);
+    }
     await this.running;
     for (const line of this.after) this.out.write(`${line}\n`);
   }

@@ -1,0 +1,129 @@
+// `tscompose run SERVICE [COMMAND...]`: a one-off container of a service,
+// with its dependencies converged first (unless --no-deps), the service's
+// ports only with --service-ports, then attached until it exits; its exit
+// status becomes ours. --rm removes it afterwards.
+
+import { randomBytes } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { parsePortSpec } from '../../normalize/ports.js';
+import { shellSplit } from '../../normalize/shell-split.js';
+import { oneOffName } from '../../plan/index.js';
+import type { Project, ServiceConfig, ServicePortConfig, ServiceVolumeConfig } from '../../types.js';
+import { printLogs } from '../attach.js';
+import { UsageError } from '../context.js';
+import { converge } from '../converge.js';
+import { ExitStatus } from '../executor/errors.js';
+import { checkServices } from '../project-containers.js';
+import { withProject } from '../session.js';
+import { LogPrinter } from '../ui/log-printer.js';
+import type { CommandContext, CommandSetup } from './index.js';
+import { collect, parseEnvFlags } from './options.js';
+
+interface RunOptions {
+  rm?: boolean;
+  detach?: boolean;
+  env?: string[];
+  TTY?: boolean;
+  deps?: boolean;
+  servicePorts?: boolean;
+  publish?: string[];
+  name?: string;
+  entrypoint?: string;
+  user?: string;
+  workdir?: string;
+  volume?: string[];
+  label?: string[];
+}
+
+/** `-v SRC:DST[:ro]`: a path (absolute, `.`, `~`) is a bind, anything else a volume name. */
+function volumeFlag(spec: string, cwd: string): ServiceVolumeConfig {
+  const parts = spec.split(':');
+  if (parts.length === 1) return { type: 'volume', target: parts[0] };
+  const [source, target, mode] = parts;
+  const readOnly = mode === 'ro';
+  if (source.startsWith('/') || source.startsWith('.') || source.startsWith('~')) {
+    return { type: 'bind', source: isAbsolute(source) ? source : resolve(cwd, source), target, read_only: readOnly || undefined, bind: { create_host_path: true } };
+  }
+  return { type: 'volume', source, target, read_only: readOnly || undefined };
+}
+
+/** The service as `run` runs it: command, flags, and no ports unless asked. */
+export function runConfig(project: Project, service: string, command: string[], options: RunOptions, env: Readonly<Record<string, string | undefined>>, cwd: string): ServiceConfig {
+  const base = project.services[service];
+  const ports: ServicePortConfig[] = options.servicePorts ? [...(base.ports ?? [])] : [];
+  for (const p of options.publish ?? []) ports.push(...(parsePortSpec(p) as ServicePortConfig[]));
+  const labels = { ...(base.labels ?? {}) };
+  for (const l of options.label ?? []) {
+    const at = l.indexOf('=');
+    labels[at < 0 ? l : l.slice(0, at)] = at < 0 ? '' : l.slice(at + 1);
+  }
+  const config: Record<string, unknown> = {
+    ...base,
+    ports,
+    labels,
+    environment: { ...(base.environment ?? {}), ...parseEnvFlags(options.env, env) },
+    volumes: [...(base.volumes ?? []), ...(options.volume ?? []).map((v) => volumeFlag(v, cwd))],
+    tty: options.TTY === false ? false : (base.tty ?? false),
+  };
+  if (command.length > 0) config.command = command;
+  if (options.entrypoint !== undefined) config.entrypoint = shellSplit(options.entrypoint);
+  if (options.user !== undefined) config.user = options.user;
+  if (options.workdir !== undefined) config.working_dir = options.workdir;
+  // A one-off container is never named by the service's container_name.
+  delete config.container_name;
+  return config as ServiceConfig;
+}
+
+export const run: CommandSetup = (program: Command, ctx: CommandContext) => {
+  // Everything after the service goes to the container (`exec db mysql -e ...`):
+  // commander needs positional options for that, so global flags come before
+  // the command, as docker compose requires anyway.
+  program.enablePositionalOptions();
+  program
+    .command('run')
+    .description('Run a one-off command on a service')
+    .argument('<service>', 'the service')
+    .argument('[command...]', 'the command and its arguments (default: the service command)')
+    .passThroughOptions()
+    .option('--rm', 'automatically remove the container when it exits')
+    .option('-d, --detach', 'run container in background and print container ID')
+    .option('-e, --env <key=value>', 'set environment variables (repeatable)', collect)
+    .option('-l, --label <key=value>', 'add or override a label (repeatable)', collect)
+    .option('-T, --no-TTY', 'disable pseudo-TTY allocation')
+    .option('--no-deps', "don't start linked services")
+    .option('-P, --service-ports', "run command with all service's ports enabled and mapped to the host")
+    .option('-p, --publish <port>', "publish a container's port(s) to the host (repeatable)", collect)
+    .option('--name <name>', 'assign a name to the container')
+    .option('--entrypoint <command>', 'override the entrypoint of the image')
+    .option('-u, --user <user>', 'run as specified username or uid')
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-v, --volume <volume>', 'bind mount a volume (repeatable)', collect)
+    .action(async (service: string, command: string[], options: RunOptions) => {
+      if (options.rm && options.detach) throw new UsageError('--rm and -d are incompatible: a detached container is not waited for, so it cannot be removed');
+      await withProject(ctx, [service], async (session) => {
+        const project = session.loaded.project;
+        checkServices(project, [service]);
+        const engine = session.engine;
+        const slug = randomBytes(32).toString('hex');
+        const config = runConfig(project, service, command, options, session.io.env, session.io.cwd);
+        const containerName = options.name ?? oneOffName(project.name, service, slug);
+        await converge(session, project, {
+          noDeps: options.deps === false,
+          oneoff: { service, slug, name: options.name, config },
+        });
+        if (options.detach) {
+          session.io.stdout(`${(await engine.inspectContainer(containerName)).Id}\n`);
+          return;
+        }
+        const printer = new LogPrinter({ color: false, prefix: false, write: session.io.stdout, projectName: project.name });
+        const abort = new AbortController();
+        const output = printLogs(engine, [containerName], printer, { follow: true, signal: abort.signal });
+        const { StatusCode } = await engine.waitContainer(containerName);
+        await output.catch(() => undefined);
+        abort.abort();
+        if (options.rm) await engine.removeContainer(containerName, { force: true, volumes: true });
+        if (StatusCode !== 0) throw new ExitStatus(StatusCode);
+      });
+    });
+};
