@@ -4,13 +4,14 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import { ComposeErrors, ComposeFileError, ProjectError } from '../errors.js';
-import { COMMANDS } from './commands/index.js';
+import { config } from './commands/config.js';
+import type { CommandSetup } from './commands/index.js';
 import { packageVersion } from './commands/version.js';
 import { processIo, UsageError, type CliIo, type GlobalOptions } from './context.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
-function buildProgram(io: CliIo): Command {
+function buildProgram(io: CliIo, commands: readonly CommandSetup[]): Command {
   const program = new Command('tscompose');
   program
     .description('Define and run multi-container applications, without Docker')
@@ -28,7 +29,7 @@ function buildProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
   const ctx = { io, globals: () => program.opts<GlobalOptions>() };
-  for (const setup of COMMANDS) setup(program, ctx);
+  for (const setup of commands) setup(program, ctx);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
   return program;
 }
@@ -60,11 +61,29 @@ function report(err: unknown, io: CliIo): number {
 
 /** Runs the CLI with `argv` as in process.argv (node, script, args...). */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const program = buildProgram(io);
+  // `config` needs none of the engine client, UI or other commands: loading
+  // only it keeps `tscompose config` (scripts, CI, editors) quick to start.
+  const commands = subcommandOf(argv, io) === 'config' ? [config] : (await import('./commands/index.js')).COMMANDS;
+  const program = buildProgram(io, commands);
   try {
     await program.parseAsync(argv, { from: 'node' });
     return 0;
   } catch (err) {
     return report(err, io);
   }
+}
+
+/** The first argument that is neither a global option nor its value (the program's own option table says which take one). */
+function subcommandOf(argv: readonly string[], io: CliIo): string | undefined {
+  const globals = buildProgram(io, []).options;
+  for (let i = 2; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('-') || arg === '-') return arg;
+    if (arg === '--') return argv[i + 1];
+    if (arg.includes('=')) continue;
+    const option = globals.find((o) => o.short === arg || o.long === arg);
+    if (!option) return undefined;
+    if (option.required || option.optional) i++;
+  }
+  return undefined;
 }

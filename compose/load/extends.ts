@@ -58,7 +58,13 @@ export function applyExtends(data: Record<string, unknown>, ctx: ExtendsContext)
     return scope;
   };
 
-  const show = (file: string) => displayPath(file, ctx.displayDir);
+  // Every service's chain step names its file; computing the relative path once per file keeps 1,000 services cheap.
+  const shown = new Map<string, string>();
+  const show = (file: string) => {
+    let text = shown.get(file);
+    if (text === undefined) shown.set(file, (text = displayPath(file, ctx.displayDir)));
+    return text;
+  };
   const fail = (scope: FileScope, service: string, detail: string) => {
     const position = scope.locate?.(['services', service, 'extends']);
     return new ComposeFileError(detail, { file: scope.file, line: position?.line, column: position?.column, baseDir: ctx.displayDir, path: `services.${service}.extends` });

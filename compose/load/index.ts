@@ -13,7 +13,7 @@ import { applyExtends } from './extends.js';
 import { nodeFs, readTextFile, type LoaderFs } from './fs.js';
 import { applyInclude, type IncludeRequest } from './include.js';
 import { interpolateDocument, unsetVariableWarning } from './interpolate.js';
-import { isPlainObject, mergeDocuments, stripTags } from './merge.js';
+import { isPlainObject, mergeDocuments, readableWithoutTags, stripTags } from './merge.js';
 import { parseComposeYaml, type ParsedDocument } from './parse.js';
 import { activeProfiles, applyProfiles } from './profiles.js';
 import { resolveProjectName } from './project-name.js';
@@ -195,7 +195,7 @@ function validate(documents: readonly ParsedDocument[], ctx: ModelContext): void
       const position = doc.locate(path);
       return position && { ...position, file: shown };
     };
-    return validateDocument(stripTags(doc.data), shown, locate);
+    return validateDocument(readableWithoutTags(doc.data), shown, locate);
   });
   throwIfAny(errors);
 }

@@ -71,9 +71,20 @@ export const CAST_PATHS: Readonly<Record<string, Cast>> = {
 
 const CAST_PATTERNS = Object.entries(CAST_PATHS).map(([pattern, cast]) => ({ segments: pattern.split('.'), cast }));
 
+/** Patterns by path length, as only those of the same length can match; the order of the table is kept. */
+const CAST_BY_LENGTH = new Map<number, { segments: string[]; cast: Cast }[]>();
+for (const pattern of CAST_PATTERNS) CAST_BY_LENGTH.set(pattern.segments.length, [...(CAST_BY_LENGTH.get(pattern.segments.length) ?? []), pattern]);
+
 function castFor(path: readonly (string | number)[]): Cast | undefined {
-  for (const { segments, cast } of CAST_PATTERNS) {
-    if (segments.length === path.length && segments.every((s, i) => s === '*' || s === String(path[i]))) return cast;
+  const candidates = CAST_BY_LENGTH.get(path.length);
+  if (!candidates) return undefined;
+  // From the last segment back, where patterns differ most.
+  next: for (const { segments, cast } of candidates) {
+    for (let i = segments.length - 1; i >= 0; i--) {
+      const s = segments[i]!;
+      if (s !== '*' && s !== String(path[i])) continue next;
+    }
+    return cast;
   }
   return undefined;
 }
@@ -109,17 +120,19 @@ export function interpolateDocument(data: Record<string, unknown>, options: Inte
 
   const walk = (value: unknown, path: (string | number)[]): unknown => {
     if (typeof value === 'string') {
-      let result: string;
-      try {
-        const substituted = substitute(value, options.lookup);
-        warnings.push(...substituted.unset.map(unsetVariableWarning));
-        result = substituted.value;
-      } catch (err) {
-        if (err instanceof MissingVariableError) fail(path, err.message);
-        else if (err instanceof InvalidTemplateError) {
-          fail(path, `invalid interpolation format for ${path.join('.')}: ${JSON.stringify(value)}; you may need to escape any $ with another $`);
-        } else throw err;
-        return value;
+      let result = value;
+      if (value.includes('$')) {
+        try {
+          const substituted = substitute(value, options.lookup);
+          warnings.push(...substituted.unset.map(unsetVariableWarning));
+          result = substituted.value;
+        } catch (err) {
+          if (err instanceof MissingVariableError) fail(path, err.message);
+          else if (err instanceof InvalidTemplateError) {
+            fail(path, `invalid interpolation format for ${path.join('.')}: ${JSON.stringify(value)}; you may need to escape any $ with another $`);
+          } else throw err;
+          return value;
+        }
       }
       const cast = castFor(path);
       if (!cast) return result;
@@ -131,12 +144,42 @@ export function interpolateDocument(data: Record<string, unknown>, options: Inte
       if (casted.warning) warnings.push(casted.warning);
       return casted.value;
     }
-    if (Array.isArray(value)) return value.map((item, i) => walk(item, [...path, i]));
-    if (value instanceof TaggedValue) return new TaggedValue(value.tag, walk(value.value, path));
+    // Containers are copied only when something inside them changed: the
+    // later phases never modify their input (with --no-interpolate they get
+    // the parsed data itself), and most of a file has no variables.
+    if (Array.isArray(value)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        const next = walk(item, [...path, i]);
+        if (out) out.push(next);
+        else if (next !== item) {
+          out = value.slice(0, i);
+          out.push(next);
+        }
+      }
+      return out ?? value;
+    }
+    if (value instanceof TaggedValue) {
+      const inner = walk(value.value, path);
+      return inner === value.value ? value : new TaggedValue(value.tag, inner);
+    }
     if (value !== null && typeof value === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value)) setOwn(out, key, walk(item, [...path, key]));
-      return out;
+      const record = value as Record<string, unknown>;
+      let out: Record<string, unknown> | undefined;
+      const keys = Object.keys(record);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        const item = record[key];
+        const next = walk(item, [...path, key]);
+        if (out) setOwn(out, key, next);
+        else if (next !== item) {
+          out = {};
+          for (let j = 0; j < i; j++) setOwn(out, keys[j]!, record[keys[j]!]);
+          setOwn(out, key, next);
+        }
+      }
+      return out ?? value;
     }
     return value;
   };

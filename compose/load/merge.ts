@@ -21,7 +21,29 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof TaggedValue);
 }
 
-/** Removes the merge tags from a value that has no base to merge with. */
+/** Whether a merge tag appears anywhere inside `value` (most documents have none). */
+function hasTags(value: unknown): boolean {
+  if (value instanceof TaggedValue) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (item !== null && typeof item === 'object' && hasTags(item)) return true;
+    return false;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      const item = (value as Record<string, unknown>)[key];
+      if (item !== null && typeof item === 'object' && hasTags(item)) return true;
+    }
+  }
+  return false;
+}
+
+/** The value without merge tags, for reading only: the value itself when it has none. */
+export function readableWithoutTags(value: unknown): unknown {
+  return hasTags(value) ? stripTags(value) : value;
+}
+
+/** Removes the merge tags from a value that has no base to merge with (always a fresh copy). */
 export function stripTags(value: unknown): unknown {
   const out = cleanItem(value);
   return out === REMOVE ? undefined : out;
@@ -32,8 +54,9 @@ function cleanItem(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(cleanItem).filter((v) => v !== REMOVE);
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      const cleaned = cleanItem(v);
+    // Keys rather than entries: no [key, value] pair per property, which is most of what a large file allocates here.
+    for (const k of Object.keys(value)) {
+      const cleaned = cleanItem(value[k]);
       if (cleaned !== REMOVE) setOwn(out, k, cleaned);
     }
     return out;
@@ -243,7 +266,43 @@ for (const [pattern, merger] of Object.entries(MERGE_RULES)) {
   RULE_INDEX.set(slot, [...(RULE_INDEX.get(slot) ?? []), { segments, merger }]);
 }
 
+/** The rules as a tree of path segments, walked once per lookup without building strings or arrays. */
+interface RuleNode {
+  merger?: Merger;
+  readonly children: Map<string, RuleNode>;
+  star?: RuleNode;
+}
+const RULE_TREE: RuleNode = { children: new Map() };
+for (const [pattern, merger] of Object.entries(MERGE_RULES)) {
+  let node = RULE_TREE;
+  for (const segment of pattern.split('.')) {
+    let next = segment === '*' ? node.star : node.children.get(segment);
+    if (!next) {
+      next = { children: new Map() };
+      if (segment === '*') node.star = next;
+      else node.children.set(segment, next);
+    }
+    node = next;
+  }
+  node.merger = merger;
+}
+/** The tree needs no backtracking while no level has both a named segment and `*`; otherwise the patterns are matched one by one. */
+const TREE_IS_EXACT = ((): boolean => {
+  const ok = (node: RuleNode): boolean => !(node.star && node.children.size > 0) && [...node.children.values(), ...(node.star ? [node.star] : [])].every(ok);
+  return ok(RULE_TREE);
+})();
+
 function ruleFor(path: Path): Merger | undefined {
+  if (!TREE_IS_EXACT) return ruleByPatterns(path);
+  let node: RuleNode | undefined = RULE_TREE;
+  for (const segment of path) {
+    node = node.children.get(segment) ?? node.star;
+    if (!node) return undefined;
+  }
+  return node === RULE_TREE ? undefined : node.merger;
+}
+
+function ruleByPatterns(path: Path): Merger | undefined {
   const n = path.length;
   if (n === 0) return undefined;
   const candidates = [...(RULE_INDEX.get(`${n}:${path[n - 1]}`) ?? []), ...(RULE_INDEX.get(`${n}:*`) ?? [])];
@@ -270,8 +329,9 @@ export function mergeValue(base: unknown, over: unknown, path: Path): unknown {
 
 function mergeMappings(base: Record<string, unknown>, over: Record<string, unknown>, path: Path, deep: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(base)) setOwn(out, k, v);
-  for (const [key, value] of Object.entries(over)) {
+  for (const k of Object.keys(base)) setOwn(out, k, base[k]);
+  for (const key of Object.keys(over)) {
+    const value = over[key];
     const merged = deep ? mergeValue(out[key], value, [...path, key]) : cleanItem(value);
     if (merged === REMOVE) delete out[key];
     else setOwn(out, key, merged);
@@ -289,5 +349,6 @@ export function mergeDocuments(documents: readonly Record<string, unknown>[]): R
 /** Merges a service onto the service it extends (the same rules, at a service path). */
 export function mergeService(base: Record<string, unknown>, service: Record<string, unknown>): Record<string, unknown> {
   // Tags in the base were written against the base's own earlier definitions, not against the service extending it.
-  return mergeValue(stripTags(base), service, ['services', '_']) as Record<string, unknown>;
+  // Without tags the base is used as it is: merging never changes its input, and the file merge copies the result.
+  return mergeValue(hasTags(base) ? stripTags(base) : base, service, ['services', '_']) as Record<string, unknown>;
 }

@@ -5,6 +5,7 @@
 
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Alias, type Document, type Node as YamlNode } from 'yaml';
 import { ComposeFileError, throwIfAny } from '../errors.js';
+import { parseFastYaml, type Offsets } from './fast-yaml.js';
 import type { SourcePosition } from '../types.js';
 
 export type DataPath = readonly (string | number)[];
@@ -31,6 +32,8 @@ export interface ParsedDocument {
 export interface ParseOptions {
   /** Directory error messages show the file relative to. */
   readonly baseDir?: string;
+  /** Read simple files without the yaml library (the default); false forces the library, for tests that compare the two. */
+  readonly fastPath?: boolean;
 }
 
 const MERGE_KEY = '<<';
@@ -40,6 +43,8 @@ const COMPOSE_TAGS = new Set(['!reset', '!override']);
 
 /** Parses every YAML document of a compose file; several documents are merged in order later. */
 export function parseComposeYaml(source: string, file: string, options: ParseOptions = {}): ParsedDocument[] {
+  const fast = options.fastPath === false ? undefined : parseFastYaml(source);
+  if (fast) return [locatable(file, fast.data, fast.offsets, fast.rootOffset, lazyPositions(source, file))];
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(source, { lineCounter, uniqueKeys: false, merge: false, prettyErrors: false });
   const at = (offset: number) => {
@@ -61,10 +66,18 @@ export function parseComposeYaml(source: string, file: string, options: ParseOpt
   return parsed;
 }
 
-/** Source offsets of one converted mapping or sequence, by key or index. */
-interface Offsets {
-  readonly keys: Map<string | number, number>;
-  readonly values: Map<string | number, number>;
+/** Offsets to line and column, counting the lines only when an error first needs a position. */
+function lazyPositions(source: string, file: string): (offset: number) => SourcePosition {
+  let lineCounter: LineCounter | undefined;
+  return (offset) => {
+    if (!lineCounter) {
+      lineCounter = new LineCounter();
+      lineCounter.addNewLine(0);
+      for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+    }
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, column: col };
+  };
 }
 
 function convertDocument(
@@ -169,8 +182,17 @@ function convertDocument(
   if (data === null || typeof data !== 'object' || Array.isArray(data) || data instanceof TaggedValue) {
     throw fileError('top-level object must be a mapping', (doc.contents as YamlNode | null)?.range?.[0]);
   }
-  const record = data as Record<string, unknown>;
-  const rootOffset = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
+  return locatable(file, data as Record<string, unknown>, offsets, (doc.contents as YamlNode | null)?.range?.[0] ?? 0, at);
+}
+
+/** The document with its locators, which walk the data along a path to the deepest recorded offset. */
+function locatable(
+  file: string,
+  record: Record<string, unknown>,
+  offsets: WeakMap<object, Offsets>,
+  rootOffset: number,
+  at: (offset: number) => SourcePosition,
+): ParsedDocument {
 
   /** Walks the data along `path`; the deepest known offset wins (the key's or the value's first, as asked). */
   const nearest = (path: DataPath, preferKey: boolean): SourcePosition | undefined => {
