@@ -89,7 +89,8 @@ const bench: BenchModule = {
       const { compose, env } = generateProject(services);
       writeFileSync(path.join(dir, 'compose.yaml'), compose);
       writeFileSync(path.join(dir, '.env'), env);
-      const peers: Record<string, string[]> = { tscompose: [process.execPath, cli, 'config', '-q'] };
+      // The launcher itself, as a user runs it (its shebang carries node's flags).
+      const peers: Record<string, string[]> = { tscompose: [cli, 'config', '-q'] };
       const dc = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
       if (dc.status === 0) peers['docker-compose'] = ['docker-compose', 'config', '-q'];
       const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(peers).map((k) => [k, []]));
