@@ -24,6 +24,9 @@ export default defineConfig({
           hookTimeout: 180_000,
           fileParallelism: false,
           pool: 'forks',
+          // Engines started by tests take their subnets from a test pool, never the host's 172.17/16.
+          // Their bridges go when the engine stops with nothing running (TSCOMPOSE_EPHEMERAL_NETWORKS, test-only).
+          env: { TSCOMPOSE_DEFAULT_ADDRESS_POOL: 'base=10.213.0.0/16,size=24', TSCOMPOSE_EPHEMERAL_NETWORKS: '1' },
         },
       },
     ],

@@ -337,7 +337,7 @@ export class HttpEngineClient {
   }
   pruneImages(filters?: Filters): Promise<ImagePruneResponse> { return this.json('POST', '/images/prune', { query: { filters } }); }
 
-  // ---- networks (served by a later issue) ----
+  // ---- networks ----
   createNetwork(body: NetworkCreateRequest): Promise<{ Id: string; Warning?: string }> { return this.json('POST', '/networks/create', { body }); }
   listNetworks(filters?: Filters): Promise<NetworkInspect[]> { return this.json('GET', '/networks', { query: { filters } }); }
   inspectNetwork(id: string): Promise<NetworkInspect> { return this.json('GET', `/networks/${encodeURIComponent(id)}`); }
@@ -348,12 +348,20 @@ export class HttpEngineClient {
   disconnectNetwork(id: string, container: string, force = false): Promise<void> {
     return this.empty('POST', `/networks/${encodeURIComponent(id)}/disconnect`, { body: { Container: container, Force: force } });
   }
+  /** Unused user networks (filters: label, label!, until); answers the names removed. */
+  pruneNetworks(filters?: Filters): Promise<{ NetworksDeleted: string[] | null }> { return this.json('POST', '/networks/prune', { query: { filters } }); }
 
-  // ---- volumes (served by a later issue) ----
+  // ---- volumes ----
   createVolume(body: VolumeCreateRequest): Promise<VolumeInspect> { return this.json('POST', '/volumes/create', { body }); }
   listVolumes(filters?: Filters): Promise<{ Volumes: VolumeInspect[] | null; Warnings: string[] | null }> { return this.json('GET', '/volumes', { query: { filters } }); }
   inspectVolume(name: string): Promise<VolumeInspect> { return this.json('GET', `/volumes/${encodeURIComponent(name)}`); }
   removeVolume(name: string, force = false): Promise<void> { return this.empty('DELETE', `/volumes/${encodeURIComponent(name)}`, { query: { force } }); }
+  /** Unused anonymous volumes; `all=true` in the filters for named ones too (API 1.42+). */
+  pruneVolumes(filters?: Filters): Promise<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }> { return this.json('POST', '/volumes/prune', { query: { filters } }); }
+  /** `GET /system/df`: volumes carry `UsageData` (Size, RefCount). */
+  diskUsage(): Promise<{ LayersSize: number; Images: unknown[]; Containers: unknown[]; Volumes: VolumeInspect[]; BuildCache: unknown[] }> {
+    return this.json('GET', '/system/df');
+  }
 }
 
 /** Image names keep their slashes in the path (`/images/library/busybox/json`), as Docker's router allows. */

@@ -20,6 +20,8 @@ import { followLog, parseTimeParam, readLogEntries, timestampSeconds, type LogEn
 import { commandOf, mergeImageConfig, type ImageRuntimeConfig } from './merge-config.js';
 import type { MonitorLauncher } from './monitor.js';
 import { ExecManager } from './exec-manager.js';
+import { ContainerNetworking, networkModeOf } from './container-network.js';
+import type { EndpointSettings } from '../client/types.js';
 import { HealthChecker, type HealthTimers } from './health.js';
 import { buildOciSpec, parseBind, parseSecurityOpt, effectiveCapabilities } from './oci-spec.js';
 import type { OciRuntime } from './oci-runtime.js';
@@ -28,8 +30,12 @@ import { nextRestartDelay, shouldRestart } from './restart-policy.js';
 import { hostArch } from './seccomp.js';
 import { topOf } from './top.js';
 import { resolveUserInRootfs } from './user.js';
+import type { InspectMount, VolumeStore } from '../volumes/index.js';
 import {
-  newState, readRecord, recordPath, toInspect, toSummary, writeJsonAtomic, type ContainerRecord,
+  attachContainerVolumes, detachContainerVolumes, mountsMatch, planContainerMounts, prepareContainerMounts, releaseContainerMounts,
+} from './container-volumes-wiring.js';
+import {
+  mountPointsOf, newState, readRecord, recordPath, toInspect, toSummary, writeJsonAtomic, type ContainerRecord,
 } from './container-record.js';
 
 /** What the manager needs from the image store. */
@@ -54,6 +60,8 @@ export interface ContainerManagerOptions {
   initBinary?: string;
   /** Host folder of a named volume (volumes issue); undefined: named volumes are refused. */
   volumePath?: (name: string) => string;
+  /** The volume store: mounts are planned by runtime/volumes (without it, Binds/Mounts are handled by the spec builder alone). */
+  volumes?: VolumeStore;
   /** Poll period of the exit watcher's safety net (the fs watch is the fast path). */
   exitPollMs?: number;
   /** Parent cgroup of every container (`tscompose`): containers go in `/<parent>/<id>`. */
@@ -62,6 +70,8 @@ export interface ContainerManagerOptions {
   setTimer?: (fn: () => void, ms: number) => NodeJS.Timeout;
   /** Timers of the health checks. */
   healthTimers?: HealthTimers;
+  /** Networks and published ports; none: every container gets a netns with only `lo` (tests of the lifecycle alone). */
+  networking?: ContainerNetworking;
 }
 
 export interface LogsRequest {
@@ -210,7 +220,7 @@ export class ContainerManager {
 
   inspect(ref: string): ContainerInspect {
     const r = this.find(ref);
-    return toInspect(r, this.dirOf(r.Id));
+    return toInspect(r, this.dirOf(r.Id), this.opts.networking);
   }
 
   list(opts: { all?: boolean; limit?: number; filters?: Filters } = {}): ContainerSummary[] {
@@ -228,7 +238,7 @@ export class ContainerManager {
       .sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created));
     if (opts.limit && opts.limit > 0) rows = rows.slice(0, opts.limit);
     const now = Date.now();
-    return rows.map((r) => toSummary(r, now));
+    return rows.map((r) => toSummary(r, now, this.opts.networking));
   }
 
   // ---- create ----
@@ -239,7 +249,7 @@ export class ContainerManager {
     }
     if (!body || typeof body !== 'object') throw new InvalidContainerConfigError('config cannot be empty in order to create a container');
     if (!body.Image) throw new InvalidContainerConfigError('Config.Image must be specified');
-    const { HostConfig: hostConfigIn, NetworkingConfig: _net, ...config } = body;
+    const { HostConfig: hostConfigIn, NetworkingConfig: networkingConfig, ...config } = body;
     const hostConfig: HostConfig = { ...(hostConfigIn ?? {}) };
     const runtime = hostConfig.Runtime || this.opts.defaultRuntime;
     if (!this.opts.runtimes[runtime]) {
@@ -256,14 +266,29 @@ export class ContainerManager {
     // Validate everything that does not need the rootfs now, so a bad request fails at create like Docker's.
     parseSecurityOpt(hostConfig.SecurityOpt);
     effectiveCapabilities(hostConfig);
-    for (const b of hostConfig.Binds ?? []) parseBind(b);
-    for (const m of hostConfig.Mounts ?? []) {
+    if (!this.opts.volumes) for (const b of hostConfig.Binds ?? []) parseBind(b);
+    const endpointsIn = networkingConfig?.EndpointsConfig ?? undefined;
+    if (endpointsIn !== undefined && (typeof endpointsIn !== 'object' || Array.isArray(endpointsIn))) {
+      throw new InvalidContainerConfigError('NetworkingConfig.EndpointsConfig must be an object of network name to endpoint settings');
+    }
+    // The docker CLI names the primary network `default` (or by its mode) here: that is the NetworkMode's network.
+    const endpoints = endpointsIn && Object.fromEntries(Object.entries(endpointsIn).map(([k, v]) => [k === 'default' ? hostConfig.NetworkMode as string : k, v]));
+    if (endpoints && networkModeOf(hostConfig).kind !== 'network') delete endpoints[hostConfig.NetworkMode as string];
+    this.opts.networking?.validateCreate(hostConfig, endpoints, config.ExposedPorts as Record<string, unknown> | undefined);
+    const mode = networkModeOf(hostConfig);
+    if (mode.kind === 'container') {
+      const other = this.find(mode.ref);
+      hostConfig.NetworkMode = `container:${other.Id}`;
+    }
+    for (const m of this.opts.volumes ? [] : hostConfig.Mounts ?? []) {
       if (m.Type === 'bind' && m.Source && posix.isAbsolute(m.Source) && !existsSync(m.Source) && !m.BindOptions?.CreateMountpoint) {
         throw new InvalidContainerConfigError(`invalid mount config for type "bind": bind source path does not exist: ${m.Source}`);
       }
     }
     const image = await this.opts.images.resolve(config.Image as string);
     const merged = mergeImageConfig(config, image.config);
+    const volumes = this.opts.volumes;
+    const mountPlan = volumes && planContainerMounts(volumes, hostConfig, merged, (ref) => { const c = this.find(ref); return { id: c.Id, mounts: mountPointsOf(c) as InspectMount[] }; });
     const { path, args } = commandOf(merged);
 
     const containerName = name ? (name.startsWith('/') ? name : `/${name}`) : `/${generateName(this)}`;
@@ -281,7 +306,11 @@ export class ContainerManager {
       HostConfig: hostConfig, Image: image.id, State: newState(), RestartCount: 0, Runtime: runtime, MonitorPid: 0,
       StartCount: 0, LogPath: join(dir, `${id}-json.log`), HostnamePath: join(dir, 'hostname'), HostsPath: join(dir, 'hosts'),
       ResolvConfPath: join(dir, 'resolv.conf'),
+      ...(endpoints && Object.keys(endpoints).length ? { NetworkingConfig: { EndpointsConfig: endpoints } } : {}),
     };
+    if (volumes && mountPlan) {
+      try { await attachContainerVolumes(volumes, mountPlan, rec); } catch (err) { rmSync(dir, { recursive: true, force: true }); throw err; }
+    }
     prepareRootfsDirs(dir);
     this.byId.set(id, rec);
     this.persist(rec);
@@ -336,13 +365,23 @@ export class ContainerManager {
     const runtime = this.opts.runtimes[rec.Runtime] ?? this.opts.runtimes[this.opts.defaultRuntime];
     const paths = prepareRootfsDirs(dir);
     const hc = rec.HostConfig;
+    const networking = this.opts.networking;
+    const mode = networkModeOf(hc);
+    let launched = false;
     try {
+      let netnsPath: string | undefined;
+      if (mode.kind === 'container') {
+        const other = this.find(mode.ref);
+        if (!other.State.Running || !other.State.Pid) throw new ContainerConflictError(`cannot join network of a non running container: ${other.Id}`);
+        netnsPath = `/proc/${other.State.Pid}/ns/net`;
+      }
       const layers = await this.opts.images.layers(rec.Image);
       writeInPlace(rec.HostnamePath, `${rec.Config.Hostname}\n`);
       writeInPlace(rec.HostsPath, hostsFileContent(rec.Config.Hostname ?? rec.Id.slice(0, 12), undefined, hc.ExtraHosts ?? []));
-      writeInPlace(rec.ResolvConfPath, resolvConfContent(readHostResolvConf(), hc.Dns ?? [], hc.DnsSearch ?? [], hc.DnsOptions ?? []));
+      writeInPlace(rec.ResolvConfPath, networking ? networking.resolvConf(hc) : resolvConfContent(readHostResolvConf(), hc.Dns ?? [], hc.DnsSearch ?? [], hc.DnsOptions ?? []));
       await mountRootfs(this.opts.stateRoot, paths, layers);
-      for (const b of hc.Binds ?? []) {
+      const userMounts = await prepareContainerMounts(this.opts.volumes, rec, paths.merged);
+      for (const b of userMounts ? [] : hc.Binds ?? []) {
         const p = parseBind(b);
         // Docker's -v creates a missing host directory (the long --mount syntax refuses instead, at create).
         if (!p.isVolume && !existsSync(p.source)) mkdirSync(p.source, { recursive: true, mode: 0o755 });
@@ -351,7 +390,7 @@ export class ContainerManager {
       const spec = buildOciSpec({
         containerId: rec.Id, config: rec.Config, hostConfig: hc, rootfsPath: paths.merged, containerDir: dir, user,
         cgroupsPath: `/${this.opts.cgroupParent ?? 'tscompose'}/${rec.Id}`, arch: hostArch(), kernelRelease: release(), initBinary: this.opts.initBinary,
-        volumePath: this.opts.volumePath,
+        volumePath: this.opts.volumePath, netnsPath, userMounts, rootfsPropagation: rec.RootfsPropagation,
       });
       const bundle = join(dir, 'bundle');
       mkdirSync(bundle, { recursive: true, mode: 0o700 });
@@ -371,8 +410,19 @@ export class ContainerManager {
         logMaxSize: parseSize(logOpts['max-size']), logMaxFile: logOpts['max-file'] ? Number(logOpts['max-file']) : undefined,
         exitFile, pidFile: join(dir, 'init.pid'), terminal: !!rec.Config.Tty, stdin: !!rec.Config.OpenStdin, attachSocket,
       });
+      launched = true;
       rec.MonitorPid = ready.monitorPid;
       rec.AttachSocket = attachSocket;
+      // The init process and its netns exist; the container's own process has not run yet.
+      if (networking && (mode.kind === 'network' || mode.kind === 'none')) {
+        try {
+          rec.NetState = await networking.attach(rec, ready.pid);
+        } catch (e) {
+          // The fallback monitor has started the process already (`runc run`): one that is done by now took its netns with it,
+          // and its exit is what the caller sees, as with a network it never needed.
+          if (!ready.started || existsSync(`/proc/${ready.pid}/ns/net`)) throw e;
+        }
+      }
       const waiting = this.pendingAttach.get(rec.Id) ?? [];
       this.pendingAttach.delete(rec.Id);
       for (const w of waiting) w(attachSocket);
@@ -391,17 +441,101 @@ export class ContainerManager {
     } catch (err) {
       for (const w of this.pendingAttach.get(rec.Id) ?? []) w(undefined);
       this.pendingAttach.delete(rec.Id);
+      if (launched) await runtime.delete(rec.Id, true).catch(() => {});
+      if (networking) await networking.detach(rec.Id).catch(() => {});
+      rec.NetState = undefined;
+      await releaseContainerMounts(this.opts.volumes, rec);
       await unmountRootfs(paths).catch(() => {});
       const message = err instanceof Error ? err.message : String(err);
       const notFound = /executable file not found|no such file or directory/i.test(message);
       rec.State = { ...rec.State, Error: message, ExitCode: notFound ? 127 : /permission denied/i.test(message) ? 126 : 128 };
       this.persist(rec);
+      // Network errors (a port taken: 409, a bad static address: 400) keep their status.
+      if (err instanceof Error && typeof (err as { statusCode?: unknown }).statusCode === 'number' && !(err instanceof ContainerError)) throw err;
       if (err instanceof ContainerError) {
         if (err instanceof RuntimeFailureError && notFound) throw new InvalidContainerConfigError(`failed to create task for container: ${message}`);
         throw err;
       }
       throw new RuntimeFailureError(message, 'start');
     }
+  }
+
+  /** Ports closed, networks left (idempotent: exit, then remove). */
+  private async detachNetwork(rec: ContainerRecord): Promise<void> {
+    if (!this.opts.networking) return;
+    await this.opts.networking.detach(rec.Id).catch(() => {});
+    if (rec.NetState) { rec.NetState = undefined; this.persist(rec); }
+  }
+
+  /** After an engine restart: the ports of the containers still running open again on their recorded host ports. */
+  async republishPorts(): Promise<string[]> {
+    const warnings: string[] = [];
+    if (!this.opts.networking) return warnings;
+    for (const rec of this.byId.values()) {
+      if (!rec.State.Running || !rec.NetState?.Ports.length) continue;
+      try { await this.opts.networking.republish(rec); } catch (e) { warnings.push(`container ${rec.Name.slice(1)}: its ports could not be published again: ${(e as Error).message}`); }
+    }
+    return warnings;
+  }
+
+  /** Ids of the containers running now (for the network layer's reconcile). */
+  runningIds(): Set<string> {
+    return new Set([...this.byId.values()].filter((r) => r.State.Running).map((r) => r.Id));
+  }
+
+  /** `POST /networks/{id}/connect`: a running container joins now; a stopped one at its next start. */
+  connectNetwork(ref: string, network: string, cfg: EndpointSettings | undefined): Promise<void> {
+    const rec = this.find(ref);
+    return this.withLock(rec.Id, async () => {
+      const networking = this.opts.networking;
+      if (!networking) throw new ContainerConflictError('this engine runs without networks');
+      const net = networking.networks.find(network);
+      if (!net) throw new InvalidContainerConfigError(`network ${network} not found`);
+      const mode = networkModeOf(rec.HostConfig);
+      if (mode.kind !== 'network') throw new ContainerConflictError(`container sharing network namespace with another container or host cannot be connected to any other network`);
+      const joined = networking.networksOf(rec).some((n) => networking.networks.find(n)?.id === net.id);
+      if (rec.State.Running) {
+        if (net.endpoints[rec.Id]) throw new ContainerConflictError(`endpoint with name ${rec.Name.slice(1)} already exists in network ${net.name}`);
+        const [name, ep] = await networking.connectRunning(rec, rec.State.Pid, net.name, cfg);
+        rec.NetState = { Networks: { ...(rec.NetState?.Networks ?? {}), [name]: ep }, Ports: rec.NetState?.Ports ?? [] };
+      } else if (joined) {
+        throw new ContainerConflictError(`endpoint with name ${rec.Name.slice(1)} already exists in network ${net.name}`);
+      }
+      if (!joined) rec.NetworkingConfig = { EndpointsConfig: { ...(rec.NetworkingConfig?.EndpointsConfig ?? {}), [net.name]: cfg ?? {} } };
+      this.persist(rec);
+    });
+  }
+
+  /** `POST /networks/{id}/disconnect`. */
+  disconnectNetwork(ref: string, network: string, force: boolean): Promise<void> {
+    const networking = this.opts.networking;
+    if (!networking) return Promise.reject(new ContainerConflictError('this engine runs without networks'));
+    let rec: ContainerRecord;
+    try { rec = this.find(ref); } catch (e) {
+      // Force: the container is gone already; what is left of it on the network goes.
+      if (force && /^[0-9a-f]{12,64}$/.test(ref)) return networking.networks.disconnect(network, ref, true);
+      throw e;
+    }
+    return this.withLock(rec.Id, async () => {
+      const net = networking.networks.find(network);
+      if (!net) throw new InvalidContainerConfigError(`network ${network} not found`);
+      const mode = networkModeOf(rec.HostConfig);
+      if (mode.kind === 'network' && networking.networks.find(mode.name)?.id === net.id && !force) {
+        // Docker lets the primary network go too; the container keeps its mode name for the next start.
+      }
+      const cfgs = { ...(rec.NetworkingConfig?.EndpointsConfig ?? {}) };
+      let had = false;
+      for (const k of Object.keys(cfgs)) if (networking.networks.find(k)?.id === net.id) { delete cfgs[k]; had = true; }
+      if (rec.State.Running) {
+        await networking.networks.disconnect(net.id, rec.Id, force);
+        if (rec.NetState) { const n = { ...rec.NetState.Networks }; delete n[net.name]; rec.NetState = { ...rec.NetState, Networks: n }; }
+      } else if (!had && !(mode.kind === 'network' && networking.networks.find(mode.name)?.id === net.id) && !force) {
+        throw new ContainerConflictError(`container ${rec.Id} is not connected to network ${net.name}`);
+      }
+      if (mode.kind === 'network' && networking.networks.find(mode.name)?.id === net.id && !rec.State.Running) rec.HostConfig = { ...rec.HostConfig, NetworkMode: 'none' };
+      rec.NetworkingConfig = { EndpointsConfig: cfgs };
+      this.persist(rec);
+    });
   }
 
   private startHealth(rec: ContainerRecord): void {
@@ -528,6 +662,8 @@ export class ContainerManager {
     this.opts.emit('die', rec.Id, this.attrs(rec, { exitCode: String(exit.exitCode) }));
     const runtime = this.opts.runtimes[rec.Runtime];
     await runtime?.delete(rec.Id, true).catch(() => {});
+    await this.detachNetwork(rec);
+    await releaseContainerMounts(this.opts.volumes, rec);
     await unmountRootfs(rootfsPaths(this.dirOf(rec.Id))).catch(() => {});
     const waiters = this.exitWaiters.get(rec.Id) ?? [];
     this.exitWaiters.delete(rec.Id);
@@ -747,11 +883,12 @@ export class ContainerManager {
         if (rec.State.Running) { await this.killByPid(rec); await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]); }
         if (!this.byId.has(rec.Id)) return; // AutoRemove got there first
       }
-      await this.removeNow(rec);
+      await this.removeNow(rec, { volumes: opts.volumes });
     });
   }
 
-  private async removeNow(rec: ContainerRecord): Promise<void> {
+  /** `volumes` (rm -v) removes the anonymous volumes; `run --rm` does so by default, as with dockerd. */
+  private async removeNow(rec: ContainerRecord, opts: { volumes?: boolean } = {}): Promise<void> {
     if (!this.byId.has(rec.Id)) return;
     const t = this.restartTimers.get(rec.Id);
     if (t) clearTimeout(t);
@@ -762,7 +899,9 @@ export class ContainerManager {
     this.unwatch(rec.Id);
     const dir = this.dirOf(rec.Id);
     await this.opts.runtimes[rec.Runtime]?.delete(rec.Id, true).catch(() => {});
+    await this.detachNetwork(rec);
     await unmountRootfs(rootfsPaths(dir));
+    await detachContainerVolumes(this.opts.volumes, rec, opts.volumes ?? !!rec.HostConfig.AutoRemove);
     rmSync(dir, { recursive: true, force: true });
     this.byId.delete(rec.Id);
     for (const w of this.pendingAttach.get(rec.Id) ?? []) w(undefined);
@@ -868,8 +1007,14 @@ function matchFilters(r: ContainerRecord, f: Filters): boolean {
   if (f.status?.length && !f.status.includes(r.State.Status)) return false;
   if (f.exited?.length && (r.State.Status !== 'exited' || !f.exited.includes(String(r.State.ExitCode)))) return false;
   if (f.ancestor?.length && !f.ancestor.some((a) => a === r.Config.Image || r.Image === a || r.Image === `sha256:${a}` || r.Image.startsWith(`sha256:${a}`))) return false;
-  if (f.volume?.length && !f.volume.some((v) => (r.HostConfig.Binds ?? []).some((b) => b.split(':')[0] === v || b.split(':')[1] === v) || (r.HostConfig.Mounts ?? []).some((m) => m.Source === v || m.Target === v))) return false;
-  if (f.network?.length && !f.network.includes(r.HostConfig.NetworkMode ?? 'bridge')) return false;
+  if (f.volume?.length && !f.volume.some((v) => mountsMatch(r, v) ?? ((r.HostConfig.Binds ?? []).some((b) => b.split(':')[0] === v || b.split(':')[1] === v) || (r.HostConfig.Mounts ?? []).some((m) => m.Source === v || m.Target === v)))) return false;
+  if (f.network?.length) {
+    // By name or id of any network it is on or configured for (docker ps --filter network=NAME|ID).
+    const live = Object.entries(r.NetState?.Networks ?? {});
+    const refs = new Set([r.HostConfig.NetworkMode ?? 'bridge', ...Object.keys(r.NetworkingConfig?.EndpointsConfig ?? {}), ...live.map(([n]) => n)]);
+    const ids = live.map(([, e]) => e.NetworkID);
+    if (!f.network.some((n) => refs.has(n) || (n.length >= 12 && ids.some((id) => id.startsWith(n))))) return false;
+  }
   return true;
 }
 

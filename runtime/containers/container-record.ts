@@ -4,12 +4,14 @@
 
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ContainerConfig, ContainerInspect, ContainerState, ContainerSummary, HostConfig, MountPoint } from '../client/types.js';
+import type { ContainerConfig, ContainerInspect, ContainerState, ContainerSummary, EndpointSettings, HostConfig, MountPoint } from '../client/types.js';
+import type { ContainerNetState, ContainerNetworking } from './container-network.js';
 import { parseBind } from './oci-spec.js';
+import type { RecordMounts } from './container-volumes-wiring.js';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-export interface ContainerRecord {
+export interface ContainerRecord extends RecordMounts {
   Id: string;
   /** With the leading slash, as Docker stores it. */
   Name: string;
@@ -37,6 +39,10 @@ export interface ContainerRecord {
   HostnamePath: string;
   HostsPath: string;
   ResolvConfPath: string;
+  /** NetworkingConfig.EndpointsConfig of the create request (plus later connects): the networks besides NetworkMode. */
+  NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointSettings> };
+  /** While it runs: its endpoints and published ports (host ports kept for the next engine). */
+  NetState?: ContainerNetState;
 }
 
 export function newState(): ContainerState {
@@ -66,6 +72,8 @@ export function readRecord(containerDir: string): ContainerRecord {
 }
 
 export function mountPointsOf(r: ContainerRecord): MountPoint[] {
+  // Planned at create (engines with volumes): the plan is what is mounted.
+  if (r.MountPoints) return r.MountPoints.map((m) => ({ ...m }));
   const out: MountPoint[] = [];
   for (const spec of r.HostConfig.Binds ?? []) {
     try {
@@ -86,7 +94,8 @@ export function mountPointsOf(r: ContainerRecord): MountPoint[] {
   return out;
 }
 
-function portsMap(r: ContainerRecord): Record<string, { HostIp: string; HostPort: string }[] | null> {
+function portsMap(r: ContainerRecord, net?: ContainerNetworking): Record<string, { HostIp: string; HostPort: string }[] | null> {
+  if (net) return net.portsForInspect(r, r.State.Running);
   const ports: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
   for (const p of Object.keys(r.Config.ExposedPorts ?? {})) ports[p] = null;
   if (r.State.Running) {
@@ -97,8 +106,25 @@ function portsMap(r: ContainerRecord): Record<string, { HostIp: string; HostPort
   return ports;
 }
 
-export function toInspect(r: ContainerRecord, containerDir: string): ContainerInspect {
-  const networkMode = r.HostConfig.NetworkMode || 'bridge';
+/** NetworkSettings.Networks: live endpoints while running; the configured networks, blank, when not. */
+function networksOf(r: ContainerRecord, net?: ContainerNetworking): Record<string, EndpointSettings> {
+  if (r.State.Running && r.NetState) return r.NetState.Networks as unknown as Record<string, EndpointSettings>;
+  const out: Record<string, EndpointSettings> = {};
+  if (!net) return out;
+  for (const name of net.networksOf(r)) {
+    const n = net.networks.find(name);
+    const cfg = r.NetworkingConfig?.EndpointsConfig?.[name];
+    out[n?.name ?? name] = {
+      IPAMConfig: cfg?.IPAMConfig ?? null, Links: null, Aliases: cfg?.Aliases ?? null, NetworkID: n?.id ?? '', EndpointID: '', Gateway: '', IPAddress: '',
+      IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null,
+    };
+  }
+  return out;
+}
+
+export function toInspect(r: ContainerRecord, containerDir: string, net?: ContainerNetworking): ContainerInspect {
+  const networks = networksOf(r, net);
+  const bridge = networks.bridge;
   return {
     Id: r.Id,
     Created: r.Created,
@@ -126,10 +152,13 @@ export function toInspect(r: ContainerRecord, containerDir: string): ContainerIn
     Mounts: mountPointsOf(r),
     Config: r.Config,
     NetworkSettings: {
-      Bridge: '', SandboxID: '', SandboxKey: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
-      Ports: portsMap(r), IPAddress: '', Gateway: '', MacAddress: '', IPPrefixLen: 0, GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
-      IPv6Gateway: '', SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '',
-      Networks: networkMode === 'host' || networkMode === 'none' || networkMode.startsWith('container:') ? {} : {},
+      Bridge: '', SandboxID: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
+      Ports: portsMap(r, net), IPAddress: bridge?.IPAddress ?? '', Gateway: bridge?.Gateway ?? '', MacAddress: bridge?.MacAddress ?? '',
+      IPPrefixLen: bridge?.IPPrefixLen ?? 0, GlobalIPv6Address: (bridge?.GlobalIPv6Address as string | undefined) ?? '',
+      GlobalIPv6PrefixLen: (bridge?.GlobalIPv6PrefixLen as number | undefined) ?? 0, IPv6Gateway: (bridge?.IPv6Gateway as string | undefined) ?? '',
+      SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: bridge?.EndpointID ?? '',
+      SandboxKey: r.State.Running && r.State.Pid && r.HostConfig.NetworkMode !== 'host' ? `/proc/${r.State.Pid}/ns/net` : '',
+      Networks: networks,
     },
   };
 }
@@ -171,9 +200,16 @@ export function statusText(state: ContainerState, now = Date.now()): string {
 
 function quoteArg(a: string): string { return /\s/.test(a) ? `"${a}"` : a; }
 
-export function toSummary(r: ContainerRecord, now = Date.now()): ContainerSummary {
+export function toSummary(r: ContainerRecord, now = Date.now(), net?: ContainerNetworking): ContainerSummary {
   const ports: ContainerSummary['Ports'] = [];
-  for (const p of Object.keys(r.Config.ExposedPorts ?? {})) {
+  if (net) {
+    const published = r.State.Running ? r.NetState?.Ports ?? [] : [];
+    for (const p of published) ports.push({ IP: p.hostIp || '0.0.0.0', PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.proto });
+    for (const key of Object.keys(r.Config.ExposedPorts ?? {})) {
+      const [num, proto = 'tcp'] = key.split('/');
+      if (!published.some((p) => p.containerPort === Number(num) && p.proto === proto)) ports.push({ PrivatePort: Number(num), Type: proto });
+    }
+  } else for (const p of Object.keys(r.Config.ExposedPorts ?? {})) {
     const [num, proto = 'tcp'] = p.split('/');
     const binds = r.State.Running ? r.HostConfig.PortBindings?.[p] ?? [] : [];
     if (binds && binds.length) for (const b of binds) ports.push({ IP: b.HostIp || '0.0.0.0', PrivatePort: Number(num), PublicPort: Number(b.HostPort), Type: proto });
@@ -191,7 +227,7 @@ export function toSummary(r: ContainerRecord, now = Date.now()): ContainerSummar
     State: r.State.Status,
     Status: statusText(r.State, now),
     HostConfig: { NetworkMode: r.HostConfig.NetworkMode || 'bridge' },
-    NetworkSettings: { Networks: {} },
+    NetworkSettings: { Networks: networksOf(r, net) },
     Mounts: mountPointsOf(r),
   };
 }

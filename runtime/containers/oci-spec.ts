@@ -33,6 +33,9 @@ export interface SpecInput {
   initBinary?: string;
   /** Host folder of a named volume. */
   volumePath?: (name: string) => string;
+  /** The user mounts, prepared by the volumes layer (replaces the handling of Binds/Mounts/Tmpfs here). */
+  userMounts?: OciMount[];
+  rootfsPropagation?: string;
   /** Host devices to expose when Privileged. */
   hostDevices?: OciDevice[];
   /** A network namespace to join (host networking has none; default a new one). */
@@ -269,7 +272,7 @@ export function buildOciSpec(input: SpecInput): OciSpec {
     { destination: '/etc/hostname', type: 'bind', source: posix.join(dir, 'hostname'), options: ['rbind', 'rprivate'] },
     { destination: '/etc/hosts', type: 'bind', source: posix.join(dir, 'hosts'), options: ['rbind', 'rprivate'] },
   ];
-  const user = userMounts(input);
+  const user = input.userMounts ?? userMounts(input);
   const userDests = new Set(user.map((m) => m.destination));
   // A user mount replaces a default one on the same path (e.g. a bigger /dev/shm).
   const all = [...mounts, ...etc].filter((m) => !userDests.has(m.destination));
@@ -303,6 +306,7 @@ export function buildOciSpec(input: SpecInput): OciSpec {
     },
   };
   if (config.Domainname) spec.domainname = config.Domainname;
+  if (input.rootfsPropagation) spec.linux.rootfsPropagation = input.rootfsPropagation;
   const lim = rlimits(hc);
   if (lim) spec.process.rlimits = lim;
   if (hc.OomScoreAdj) spec.process.oomScoreAdj = hc.OomScoreAdj;

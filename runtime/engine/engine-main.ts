@@ -2,7 +2,7 @@
 // `tscompose engine start` (detached) run. SIGTERM/SIGINT stop it cleanly;
 // containers keep running under their monitors.
 
-import { Engine } from './engine.js';
+import { Engine, parseAddressPool } from './engine.js';
 import { EngineLockedError } from './lock-file.js';
 import { parseEngineArgs, type EngineArgs } from './launcher.js';
 
@@ -11,7 +11,7 @@ export async function runEngineForeground(a: EngineArgs): Promise<number> {
   try {
     engine = await Engine.start({
       root: a.root, socketPath: a.socketPath, tcp: a.tcp, runtime: a.runtime, monitor: a.monitor, insecureRegistries: a.insecureRegistries,
-      cgroupParent: a.cgroupParent,
+      cgroupParent: a.cgroupParent, addressPools: a.addressPools?.map(parseAddressPool),
     });
   } catch (e) {
     process.stderr.write(`tscompose engine: ${e instanceof EngineLockedError ? e.message : (e as Error).message}\n`);

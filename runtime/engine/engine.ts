@@ -10,6 +10,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ImageStore } from '../images/index.js';
 import { ContainerManager } from '../containers/container-manager.js';
+import { ContainerNetworking } from '../containers/container-network.js';
+import { NetworkManager, PortProxy, type AddressPool } from '../networks/index.js';
+import { VolumeStore } from '../volumes/index.js';
 import { NodeFallbackMonitorLauncher, TscrunMonitorLauncher, type MonitorLauncher } from '../containers/monitor.js';
 import { CliOciRuntime, type OciRuntime } from '../containers/oci-runtime.js';
 import { createApiServer } from './api-server.js';
@@ -39,6 +42,26 @@ export interface EngineOptions {
   cgroupParent?: string;
   /** Tests: an image backend instead of the store under root. */
   images?: ImageBackend;
+  /** Where the subnets of new networks come from (dockerd's --default-address-pool); default Docker's 172.17-31/16, 192.168/16. */
+  addressPools?: AddressPool[];
+  /** Prefix of the bridges and veths (`tsc`: tscb…, tscv…); tests use their own. */
+  networkLinkPrefix?: string;
+}
+
+/** dockerd's `--default-address-pool base=10.213.0.0/16,size=24` (several separated by `;` in the environment variable). */
+export function parseAddressPool(text: string): AddressPool {
+  const fields = Object.fromEntries(text.split(',').map((kv) => kv.trim().split('=').map((x) => x.trim())));
+  const size = Number(fields.size);
+  if (!fields.base || !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(fields.base) || !Number.isInteger(size)) {
+    throw new Error(`invalid default address pool "${text}": expected base=CIDR,size=PREFIX like base=10.213.0.0/16,size=24`);
+  }
+  return { base: fields.base, size };
+}
+
+/** TSCOMPOSE_DEFAULT_ADDRESS_POOL (`base=…,size=…;base=…,size=…`) when set. */
+export function addressPoolsFromEnv(env: NodeJS.ProcessEnv = process.env): AddressPool[] | undefined {
+  const v = env.TSCOMPOSE_DEFAULT_ADDRESS_POOL;
+  return v ? v.split(';').filter((x) => x.trim()).map(parseAddressPool) : undefined;
 }
 
 /** The checkout (or installed package) root: where native/build lives. */
@@ -96,6 +119,8 @@ export class Engine {
   router = new Router();
   services!: EngineServices;
   containers!: ContainerManager;
+  networks?: NetworkManager;
+  private proxy?: PortProxy;
   monitorKind: string = 'node';
 
   private constructor(readonly root: string, readonly socketPath: string, private readonly opts: EngineOptions) {}
@@ -149,14 +174,30 @@ export class Engine {
       },
     });
     const initBinary = [join(packageRoot(), 'native', 'build', 'tsc-init')].find((p) => existsSync(p));
+    const networks = new NetworkManager({
+      root: this.root, pools: opts.addressPools ?? addressPoolsFromEnv(), linkPrefix: opts.networkLinkPrefix ?? process.env.TSCOMPOSE_NETWORK_PREFIX,
+      warn: (m) => this.log(`warning: ${m}`),
+    });
+    await networks.load();
+    this.networks = networks;
+    const nat = networks.natStatus();
+    if (nat.warning) this.log(`warning: ${nat.warning}`);
+    const proxy = new PortProxy();
+    this.proxy = proxy;
+    const volumes = VolumeStore.open({ stateRoot: this.root, emit: (action, name, attrs) => { events.publish('volume', action, name, attrs); } });
     containers = new ContainerManager({
       stateRoot: this.root, images: imageProviderOf(images), runtimes, defaultRuntime, monitor, initBinary, cgroupParent: opts.cgroupParent,
       emit: (action, id, attrs) => { events.publish('container', action, id, attrs); },
+      volumes, networking: new ContainerNetworking(networks, proxy),
     });
     this.containers = containers;
     const { restored, reattached } = await containers.load();
+    await networks.reconcile(containers.runningIds());
+    for (const w of await containers.republishPorts()) this.log(`warning: ${w}`);
+    const all = containers.all();
+    await volumes.reconcile(new Set(all.map((c) => c.Id)), new Set(all.filter((c) => c.State.Running).map((c) => c.Id)));
     this.services = {
-      containers, images, events,
+      containers, images, events, volumes, networks,
       info: {
         id: engineId(this.root), root: this.root, socketPath: this.socketPath, defaultRuntime,
         runtimes: Object.fromEntries(Object.entries(runtimes).map(([k, v]) => [k, v.path])), startedAt: new Date(),
@@ -192,6 +233,13 @@ export class Engine {
   /** Stops serving. Containers keep running: their monitors do not depend on the engine. */
   async close(): Promise<void> {
     this.containers?.close();
+    // The published ports close with the engine (a userland proxy); the next engine opens them again.
+    await this.proxy?.closeAll();
+    // Test runs (TSCOMPOSE_EPHEMERAL_NETWORKS=1, set by vitest.config.ts): an engine left with no running
+    // container takes its bridges and firewall table with it, so no test leaves kernel objects behind.
+    if (process.env.TSCOMPOSE_EPHEMERAL_NETWORKS === '1' && this.networks && this.containers && this.containers.runningIds().size === 0) {
+      await this.networks.destroyAll().catch((e: Error) => this.log(`warning: networks of ${this.root} not removed: ${e.message}`));
+    }
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); })));
     this.servers = [];
     try { if (existsSync(this.socketPath)) unlinkSync(this.socketPath); } catch { /* already gone */ }

@@ -23,6 +23,8 @@ export interface EngineArgs {
   monitor?: 'native' | 'node';
   cgroupParent?: string;
   insecureRegistries: string[];
+  /** dockerd's --default-address-pool, as given (`base=10.213.0.0/16,size=24`). */
+  addressPools?: string[];
 }
 
 export class EngineUsageError extends Error {
@@ -41,7 +43,10 @@ Options:
   --runtime tscrun|runc|crun default OCI runtime (tscrun when built)
   --monitor native|node      container monitor (native tscrun when built)
   --cgroup-parent NAME       parent cgroup of the containers (default tscompose)
-  --insecure-registry HOST   pull from HOST over plain http (repeatable)`;
+  --insecure-registry HOST   pull from HOST over plain http (repeatable)
+  --default-address-pool base=CIDR,size=N
+                             subnets of new networks (repeatable; default
+                             172.17-31.0.0/16, then 192.168.0.0/16 in /20s)`;
 
 export function parseEngineArgs(argv: readonly string[]): EngineArgs {
   const out: EngineArgs = { action: 'run', root: DEFAULT_ROOT, socketPath: DEFAULT_SOCKET, insecureRegistries: [] };
@@ -82,6 +87,12 @@ export function parseEngineArgs(argv: readonly string[]): EngineArgs {
         break;
       }
       case '--insecure-registry': out.insecureRegistries.push(value()); break;
+      case '--default-address-pool': {
+        const v = value();
+        if (!/^base=\d+\.\d+\.\d+\.\d+\/\d+,size=\d+$/.test(v)) throw new EngineUsageError(`--default-address-pool must be base=CIDR,size=PREFIX (like base=10.213.0.0/16,size=24), not "${v}"`);
+        (out.addressPools ??= []).push(v);
+        break;
+      }
       case '--cgroup-parent': {
         const c = value();
         if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(c)) throw new EngineUsageError(`--cgroup-parent must be a plain name ([a-zA-Z0-9_.-]), not "${c}"`);
@@ -102,6 +113,7 @@ function toArgv(a: EngineArgs): string[] {
   if (a.monitor) argv.push('--monitor', a.monitor);
   if (a.cgroupParent) argv.push('--cgroup-parent', a.cgroupParent);
   for (const r of a.insecureRegistries) argv.push('--insecure-registry', r);
+  for (const p of a.addressPools ?? []) argv.push('--default-address-pool', p);
   return argv;
 }
 

@@ -4,13 +4,16 @@
 import type { ImageStore } from '../images/index.js';
 import type { ContainerManager } from '../containers/container-manager.js';
 import type { EventBus } from './event-bus.js';
+import type { NetworkManager } from '../networks/index.js';
+import type { VolumeStore } from '../volumes/index.js';
 
 /** The image store's surface the engine uses (E1's ImageStore implements it). */
 export type ImageBackend = Pick<ImageStore, 'pull' | 'list' | 'inspect' | 'tag' | 'remove' | 'prune' | 'load' | 'save' | 'importRootfs' | 'rootfsLayers' | 'config'>;
 
 export type ContainerBackend = Pick<ContainerManager,
   'create' | 'start' | 'stop' | 'restart' | 'kill' | 'wait' | 'inspect' | 'list' | 'logs' | 'attachOutput' | 'top' | 'pause' |
-  'unpause' | 'rename' | 'remove' | 'find' | 'all' | 'imageInUse' | 'openAttach' | 'attachesThroughMonitor' | 'execs'>;
+  'unpause' | 'rename' | 'remove' | 'find' | 'all' | 'imageInUse' | 'openAttach' | 'attachesThroughMonitor' | 'execs' |
+  'connectNetwork' | 'disconnectNetwork'>;
 
 export interface EngineInfo {
   id: string;
@@ -26,4 +29,8 @@ export interface EngineServices {
   images: ImageBackend;
   events: EventBus;
   info: EngineInfo;
+  /** Absent in tests that need none: the volume routes then answer 501. */
+  volumes?: VolumeStore;
+  /** Absent: the /networks routes answer 501 (route tests without a network layer). */
+  networks?: NetworkManager;
 }

@@ -5,13 +5,17 @@ import type { EngineServices } from '../services.js';
 import { registerAuthRoute } from './auth.js';
 import { registerContainerRoutes } from './containers.js';
 import { registerImageRoutes } from './images.js';
+import { registerNetworkRoutes } from './networks.js';
 import { registerSystemRoutes } from './system.js';
+import { registerVolumeRoutes } from './volumes.js';
 
 export function buildRouter(services: EngineServices, opts: { insecureRegistries?: string[] } = {}): Router {
   const router = new Router();
   registerSystemRoutes(router, services);
   registerContainerRoutes(router, services);
   registerImageRoutes(router, services);
+  registerNetworkRoutes(router, services);
+  registerVolumeRoutes(router, services);
   registerAuthRoute(router, opts.insecureRegistries ?? []);
   return router;
 }

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../runtime/engine/engine.js';
 import { Pusher, startRegistry, type TestRegistry } from '../images/helpers/registry.js';
-import { makeBusyboxRootfs, missingPrerequisite, tarOf, removeCgroupParent } from './helpers.js';
+import { makeBusyboxRootfs, missingPrerequisite, tarOf, removeCgroupParent, removeTestNetworks, testNetworkOptions } from './helpers.js';
 
 const DOCKER = [process.env.TSCT_DOCKER_CLI ?? '', '/usr/local/bin/docker', '/usr/bin/docker'].find((p) => p && existsSync(p));
 const why = missingPrerequisite() ?? (!DOCKER ? 'needs the docker CLI' : !existsSync('/usr/bin/docker-registry') ? 'needs docker-registry' : undefined);
@@ -52,7 +52,7 @@ d('the docker CLI against our engine', () => {
     const rootfs = makeBusyboxRootfs(join(dir, 'rootfs'));
     busyboxTar = tarOf(rootfs, join(dir, 'busybox.tar'));
     // The default runtime: tscrun with its monitor when built, else runc.
-    engine = await Engine.start({ root: join(dir, 'root'), socketPath: sock, cgroupParent: prefix, log: () => {} });
+    engine = await Engine.start({ root: join(dir, 'root'), socketPath: sock, cgroupParent: prefix, log: () => {}, ...testNetworkOptions(prefix) });
     registry = await startRegistry();
     await new Pusher(registry).image('tsct/busybox', '1', [readFileSync(busyboxTar)], {
       compress: (b) => gzipSync(b), config: { Cmd: ['sh'], Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
@@ -65,6 +65,7 @@ d('the docker CLI against our engine', () => {
       if (ids.length) await docker(['rm', '-f', ...ids]);
     }
     await engine?.close();
+    if (dir) await removeTestNetworks(join(dir, 'root'), testNetworkOptions(prefix).networkLinkPrefix);
     await registry?.stop();
     await removeCgroupParent(prefix);
     if (dir) rmSync(dir, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import { HttpEngineClient } from '../../../runtime/client/index.js';
 import { engineCommand, ensureEngine } from '../../../runtime/engine/launcher.js';
 import { lockHolder } from '../../../runtime/engine/lock-file.js';
 import { nodeScriptArgs } from '../../../runtime/containers/node-script.js';
-import { makeBusyboxRootfs, missingPrerequisite, tarOf, removeCgroupParent } from './helpers.js';
+import { makeBusyboxRootfs, missingPrerequisite, tarOf, removeCgroupParent, removeTestNetworks } from './helpers.js';
 
 const why = missingPrerequisite();
 if (why && process.env.CI) throw new Error(`engine daemon tests cannot run: ${why}`);
@@ -43,6 +43,7 @@ d('engine start | stop | status', () => {
       c.close();
       await cmd('stop');
     }
+    if (root) await removeTestNetworks(root, 'tsc');
     await removeCgroupParent(cgroupParent);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

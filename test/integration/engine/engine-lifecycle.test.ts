@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineApiError, HttpEngineClient, FrameDemuxer, type EngineEvent } from '../../../runtime/client/index.js';
 import { Engine, packageRoot, tscrunPath } from '../../../runtime/engine/engine.js';
-import { makeBusyboxRootfs, missingPrerequisite, singleLayerImages, removeCgroupParent } from './helpers.js';
+import { makeBusyboxRootfs, missingPrerequisite, singleLayerImages, removeCgroupParent, removeTestNetworks, testNetworkOptions } from './helpers.js';
 
 const why = missingPrerequisite();
 if (why && process.env.CI) throw new Error(`engine integration tests cannot run: ${why}`);
@@ -25,7 +25,7 @@ let client: HttpEngineClient;
 let combo: { runtime: string; monitor: 'native' | 'node' } = { runtime: 'runc', monitor: 'node' };
 
 async function startEngine(): Promise<Engine> {
-  return Engine.start({ root, socketPath: socket, runtime: combo.runtime, monitor: combo.monitor, images: singleLayerImages(layer), cgroupParent: prefix, log: () => {} });
+  return Engine.start({ root, socketPath: socket, runtime: combo.runtime, monitor: combo.monitor, images: singleLayerImages(layer), cgroupParent: prefix, log: () => {}, ...testNetworkOptions(prefix) });
 }
 
 async function run(cmd: string[], extra: Record<string, unknown> = {}, name?: string): Promise<string> {
@@ -66,6 +66,7 @@ d.each(combos)('engine lifecycle ($runtime, $monitor monitor)', (c) => {
     }
     await engine?.close();
     engine = undefined;
+    if (root) await removeTestNetworks(root, testNetworkOptions(prefix).networkLinkPrefix);
     await removeCgroupParent(prefix);
     if (dir) {
       const mounts = execFileSync('sh', ['-c', `grep -o ' ${dir}[^ ]*' /proc/self/mountinfo || true`]).toString().trim().split('\n').filter(Boolean);

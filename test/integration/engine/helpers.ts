@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmdirSync, symlinkSyn
 import { join } from 'node:path';
 import type { ImageBackend } from '../../../runtime/engine/services.js';
 import type { ImageRecord } from '../../../runtime/images/index.js';
+import { NetworkManager, type AddressPool } from '../../../runtime/networks/index.js';
 
 export const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
 
@@ -75,4 +76,17 @@ export async function removeCgroupParent(parent: string): Promise<void> {
     if (!left) return;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Engine options that keep a test's networks apart: a test pool (never 172.17/16) and link names of its own (`tsctXXXX` + b/v). */
+export function testNetworkOptions(prefix: string): { addressPools: AddressPool[]; networkLinkPrefix: string } {
+  return { addressPools: [{ base: '10.213.0.0/16', size: 24 }], networkLinkPrefix: `tsct${prefix.replace(/^tsct/, '').slice(0, 4)}`.toLowerCase() };
+}
+
+/** Deletes every bridge, veth and firewall table the engine on `root` made (the predefined bridge stays after an engine stops, as docker0 does). */
+export async function removeTestNetworks(root: string, linkPrefix: string): Promise<void> {
+  if (!existsSync(join(root, 'networks'))) return;
+  const m = new NetworkManager({ root, linkPrefix, predefined: false, pools: [{ base: '10.213.0.0/16', size: 24 }], warn: () => {} });
+  await m.load();
+  await m.destroyAll();
 }
