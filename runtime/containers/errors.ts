@@ -1,13 +1,9 @@
 // Errors of container creation and lifecycle. `statusCode` is the HTTP status
 // the engine answers with, as Docker's daemon would.
 
-export class ContainerError extends Error {
-  readonly statusCode: number = 500;
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+import { EngineError } from '../errors.js';
+
+export class ContainerError extends EngineError {}
 
 /** The create request asks for something invalid (`invalid mount config ...`) — 400. */
 export class InvalidContainerConfigError extends ContainerError {

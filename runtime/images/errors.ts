@@ -2,13 +2,9 @@
 // HTTP status the engine answers with (Docker's choices), so the engine maps
 // them without a table of its own.
 
-export class ImageError extends Error {
-  readonly statusCode: number = 500;
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+import { EngineError } from '../errors.js';
+
+export class ImageError extends EngineError {}
 
 /** `invalid reference format...` — 400. */
 export class InvalidReferenceError extends ImageError {

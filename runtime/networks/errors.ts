@@ -1,13 +1,9 @@
 // Errors of the network layer. `statusCode` is the HTTP status the engine
 // answers with, as Docker's daemon would.
 
-export class NetworkError extends Error {
-  readonly statusCode: number = 500;
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+import { EngineError } from '../errors.js';
+
+export class NetworkError extends EngineError {}
 
 /** `network web_default not found` — 404. */
 export class NetworkNotFoundError extends NetworkError {

@@ -2,13 +2,9 @@
 // answers with, and the messages are Docker's, so that clients which match
 // on them (docker-compose does) behave the same on our engine.
 
-export class VolumeError extends Error {
-  readonly statusCode: number = 500;
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+import { EngineError } from '../errors.js';
+
+export class VolumeError extends EngineError {}
 
 /** `get x: no such volume` — 404. */
 export class VolumeNotFoundError extends VolumeError {
