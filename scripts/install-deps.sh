@@ -8,6 +8,7 @@ pkgs=(
   runc crun         # differential tests and benchmarks of tscrun
   iproute2          # test assertions about links (the engine itself uses netlink)
   nftables          # outbound NAT and isolation between networks (runtime/networks/firewall.ts)
+  docker-compose    # docker-compose 1.29, a real client, run against our engine (and the peer of `config`)
   docker.io         # the real docker CLI, pointed at our engine's socket (dockerd is not started)
   docker-registry   # real registry on 127.0.0.1 for pull tests
   skopeo umoci      # peers for pull/unpack benchmarks
@@ -20,7 +21,6 @@ pkgs=(
 if [ "${1:-}" = "--bench" ]; then
   pkgs+=(
     time              # GNU time: wall time and peak RSS of whole commands
-    docker-compose    # the python compose client, peer of `tscompose config`
   )
 fi
 missing=()

@@ -493,6 +493,7 @@ export class ContainerManager {
       if (!net) throw new InvalidContainerConfigError(`network ${network} not found`);
       const mode = networkModeOf(rec.HostConfig);
       if (mode.kind !== 'network') throw new ContainerConflictError(`container sharing network namespace with another container or host cannot be connected to any other network`);
+      const primary = networking.networks.find(mode.name)?.id === net.id;
       const joined = networking.networksOf(rec).some((n) => networking.networks.find(n)?.id === net.id);
       if (rec.State.Running) {
         if (net.endpoints[rec.Id]) throw new ContainerConflictError(`endpoint with name ${rec.Name.slice(1)} already exists in network ${net.name}`);
@@ -502,6 +503,7 @@ export class ContainerManager {
         throw new ContainerConflictError(`endpoint with name ${rec.Name.slice(1)} already exists in network ${net.name}`);
       }
       if (!joined) rec.NetworkingConfig = { EndpointsConfig: { ...(rec.NetworkingConfig?.EndpointsConfig ?? {}), [net.name]: cfg ?? {} } };
+      if (primary) rec.PrimaryDetached = false;
       this.persist(rec);
     });
   }
@@ -532,7 +534,7 @@ export class ContainerManager {
       } else if (!had && !(mode.kind === 'network' && networking.networks.find(mode.name)?.id === net.id) && !force) {
         throw new ContainerConflictError(`container ${rec.Id} is not connected to network ${net.name}`);
       }
-      if (mode.kind === 'network' && networking.networks.find(mode.name)?.id === net.id && !rec.State.Running) rec.HostConfig = { ...rec.HostConfig, NetworkMode: 'none' };
+      if (mode.kind === 'network' && networking.networks.find(mode.name)?.id === net.id && !rec.State.Running) rec.PrimaryDetached = true;
       rec.NetworkingConfig = { EndpointsConfig: cfgs };
       this.persist(rec);
     });

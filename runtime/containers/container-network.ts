@@ -25,6 +25,13 @@ export interface NetContainer {
   HostsPath: string;
   NetworkingConfig?: { EndpointsConfig?: Record<string, ApiEndpointSettings> };
   NetState?: ContainerNetState;
+  /**
+   * The network named by NetworkMode was disconnected while the container was
+   * stopped. NetworkMode keeps its name (as dockerd's does), and a later
+   * connect to that network clears this: docker-compose 1.x creates every
+   * container that way (create on the network, disconnect, connect with aliases).
+   */
+  PrimaryDetached?: boolean;
 }
 
 /** `host`, `none`, `container:<ref>`, or a network (bridge, a user network name or id). */
@@ -85,11 +92,14 @@ export class ContainerNetworking {
     const mode = networkModeOf(c.HostConfig);
     if (mode.kind === 'none') return ['none'];
     if (mode.kind !== 'network') return [];
-    const out = [mode.name];
+    const out = c.PrimaryDetached ? [] : [mode.name];
     for (const name of Object.keys(c.NetworkingConfig?.EndpointsConfig ?? {})) {
       const n = this.networks.find(name);
       const first = this.networks.find(mode.name);
-      if (n && first && n.id === first.id) continue;
+      if (n && first && n.id === first.id) {
+        if (c.PrimaryDetached && !out.includes(mode.name)) out.unshift(mode.name);
+        continue;
+      }
       if (!out.includes(name)) out.push(name);
     }
     return out;

@@ -41,6 +41,8 @@ export interface ContainerRecord extends RecordMounts {
   ResolvConfPath: string;
   /** NetworkingConfig.EndpointsConfig of the create request (plus later connects): the networks besides NetworkMode. */
   NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointSettings> };
+  /** See NetContainer.PrimaryDetached. */
+  PrimaryDetached?: boolean;
   /** While it runs: its endpoints and published ports (host ports kept for the next engine). */
   NetState?: ContainerNetState;
 }

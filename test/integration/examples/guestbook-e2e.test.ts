@@ -2,10 +2,11 @@
 // `up -d --wait` (network, named volume, MariaDB health check, the app
 // waiting for it, a published port), real HTTP from the host, data that
 // survives `down` + `up`, and `down -v` leaving no container, network or
-// volume behind. Images come from examples/images/build-all.sh (cached
+// volume behind. Then the same stack driven by docker-compose 1.29 (Debian's,
+// a real client written by others) with DOCKER_HOST on our socket. Images come from examples/images/build-all.sh (cached
 // after the first build) and are loaded through the engine's API.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +19,7 @@ import { REPO_ROOT } from '../../helpers/rootfs.js';
 import { removeTestNetworks, testNetworkOptions } from '../engine/helpers.js';
 import { freePort, http } from './image-runner.js';
 
-const gate = requireRoot(['runc', 'debootstrap', 'chroot', 'curl'], 'the guestbook end-to-end test');
+const gate = requireRoot(['runc', 'debootstrap', 'chroot', 'curl', 'docker-compose'], 'the guestbook end-to-end test');
 const CACHE = process.env.TSCOMPOSE_EXAMPLES_CACHE ?? '/var/cache/tscompose-examples';
 const BUILD_TIMEOUT_MS = 40 * 60_000;
 const project = `tsct${Math.random().toString(36).slice(2, 8)}`;
@@ -136,4 +137,63 @@ describe.skipIf(gate.skip)('guestbook on the tscompose engine', () => {
       client.close();
     }
   }, 120_000);
+
+  /**
+   * docker-compose 1.29 on our socket, in a copy of the example without the
+   * top-level `name:` it predates. Asynchronous: the engine answers from this
+   * same process, so a synchronous spawn would starve it.
+   */
+  function dockerCompose(...args: string[]): Promise<{ code: number; out: string }> {
+    const dcDir = path.join(dir, 'dc');
+    if (!existsSync(dcDir)) {
+      mkdirSync(dcDir, { recursive: true });
+      writeFileSync(path.join(dcDir, 'docker-compose.yml'), readFileSync(composeFile, 'utf8').replace(/^name: .*$/m, ''));
+    }
+    return new Promise((resolve) => {
+      execFile('docker-compose', ['-p', `${project}dc`, ...args], {
+        cwd: dcDir, encoding: 'utf8', timeout: 180_000, maxBuffer: 16 << 20,
+        env: { ...process.env, DOCKER_HOST: `unix://${socket}`, WEB_PORT: String(webPort), COMPOSE_INTERACTIVE_NO_CLI: '1' },
+      }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}${stderr}` }));
+    });
+  }
+
+  it('docker-compose 1.29 runs the same stack on our engine: up, ps, exec, run --rm, logs, restart, stop, start, down -v', async () => {
+    const up = await dockerCompose('up', '-d');
+    expect(up.out).toContain('done');
+    expect(up.code).toBe(0);
+    await waitHealthy(`${project}dc_web_1`);
+    expect((await dockerCompose('ps')).out).toMatch(/_db_1 .*Up \(healthy\)/);
+    const post = await http('POST', `http://127.0.0.1:${webPort}/entries`, { type: 'application/json', data: JSON.stringify({ name: 'dc', message: `via docker-compose ${project}` }) });
+    expect(post.status).toBeLessThan(300);
+    expect((await dockerCompose('exec', '-T', 'db', 'sh', '-c', 'echo exec-ok')).out).toContain('exec-ok');
+    expect((await dockerCompose('run', '--rm', '-T', 'web', 'node', '-e', 'console.log("run-ok")')).out).toContain('run-ok');
+    expect((await dockerCompose('logs', '--no-color', 'web')).out).toContain(`entry 1 added by "dc"`);
+    expect((await dockerCompose('restart', 'web')).code).toBe(0);
+    expect((await dockerCompose('stop')).code).toBe(0);
+    expect((await dockerCompose('start')).code).toBe(0);
+    await waitHealthy(`${project}dc_web_1`);
+    expect((await http('GET', `http://127.0.0.1:${webPort}/`)).body).toContain(`via docker-compose ${project}`);
+    // The data lives in the named volume: it survives down + up, and down -v removes it.
+    expect((await dockerCompose('down')).code).toBe(0);
+    expect((await dockerCompose('up', '-d')).code).toBe(0);
+    await waitHealthy(`${project}dc_web_1`);
+    expect((await http('GET', `http://127.0.0.1:${webPort}/`)).body).toContain(`via docker-compose ${project}`);
+    const down = await dockerCompose('down', '-v');
+    expect(down.code).toBe(0);
+    expect(down.out).toContain(`Removing volume ${project}dc_db-data`);
+  }, 400_000);
+
+  async function waitHealthy(name: string): Promise<void> {
+    const client = new HttpEngineClient({ host: `unix://${socket}` });
+    try {
+      for (let i = 0; i < 120; i++) {
+        const c = await client.inspectContainer(name).catch(() => undefined);
+        if (c?.State?.Health?.Status === 'healthy') return;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      throw new Error(`${name} did not become healthy in 60 s`);
+    } finally {
+      client.close();
+    }
+  }
 });
