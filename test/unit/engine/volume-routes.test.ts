@@ -2,40 +2,21 @@
 // real volume store in a temp folder (no mounts are made: no container is
 // started): Docker's statuses, shapes and messages, malformed input first.
 
-import http from 'node:http';
+import type http from 'node:http';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerManager } from '../../../runtime/containers/container-manager.js';
-import type { MonitorLauncher } from '../../../runtime/containers/monitor.js';
-import type { OciRuntime } from '../../../runtime/containers/oci-runtime.js';
 import { createApiServer } from '../../../runtime/engine/api-server.js';
 import { EventBus } from '../../../runtime/engine/event-bus.js';
 import { imageProviderOf } from '../../../runtime/engine/image-provider.js';
 import { buildRouter } from '../../../runtime/engine/routes/index.js';
-import type { EngineServices, ImageBackend } from '../../../runtime/engine/services.js';
-import type { ImageRecord } from '../../../runtime/images/index.js';
+import type { EngineServices } from '../../../runtime/engine/services.js';
 import { VolumeStore } from '../../../runtime/volumes/index.js';
+import { apiCaller, busyboxImages, noMonitor, noRuntime } from './route-harness.js';
 
-const IMAGE_ID = 'sha256:' + 'c'.repeat(64);
-const record: ImageRecord = {
-  Id: IMAGE_ID, RepoTags: ['busybox:latest'], RepoDigests: [], Parent: '', Comment: '', Created: '2024-01-01T00:00:00Z', Author: '', DockerVersion: '',
-  Architecture: 'amd64', Os: 'linux', Size: 100, VirtualSize: 100, Config: { Cmd: ['sh'], Env: ['PATH=/bin'], Volumes: { '/imgvol': {} } },
-  RootFS: { Type: 'layers', Layers: [] }, Metadata: { LastTagTime: '' },
-};
-const fakeImages = {
-  list: () => [record],
-  inspect: (ref: string) => (['busybox', 'busybox:latest', IMAGE_ID].includes(ref) ? record : undefined),
-  rootfsLayers: async () => ['/nonexistent'],
-  config: () => record.Config,
-} as unknown as ImageBackend;
-
-const noRuntime: OciRuntime = {
-  name: 'fake', path: '/bin/false', root: '/nonexistent',
-  start: async () => {}, kill: async () => {}, delete: async () => {}, pause: async () => {}, resume: async () => {}, state: async () => undefined,
-};
-const noMonitor: MonitorLauncher = { kind: 'node', launch: async () => { throw new Error('no containers are started in unit tests'); } };
+const { backend: fakeImages } = busyboxImages({ Volumes: { '/imgvol': {} } });
 
 let dir: string;
 let server: http.Server;
@@ -43,29 +24,7 @@ let sock: string;
 let volumes: VolumeStore;
 const events = new EventBus();
 
-interface Answer { status: number; body: string; json: unknown }
-
-function call(method: string, path: string, body?: string | object): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const req = http.request({ socketPath: sock, method, path, headers: payload !== undefined ? { 'Content-Type': 'application/json' } : {} }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => {
-        let json: unknown;
-        try { json = JSON.parse(text); } catch { json = undefined; }
-        resolve({ status: res.statusCode ?? 0, body: text, json });
-      });
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-async function expectError(method: string, path: string, status: number, message: string, body?: string | object): Promise<void> {
-  const a = await call(method, path, body);
-  expect({ status: a.status, json: a.json }).toEqual({ status, json: { message } });
-}
+const { call, expectError } = apiCaller(() => sock);
 
 const q = (filters: object): string => encodeURIComponent(JSON.stringify(filters));
 
