@@ -54,6 +54,16 @@ export class ExampleStack {
     await this.buildAndLoad();
   }
 
+  /** The folder this stack may write in (removed by stop). */
+  get workDir(): string {
+    return this.dir;
+  }
+
+  /** DOCKER_HOST for other clients of this engine. */
+  get host(): string {
+    return `unix://${this.socket}`;
+  }
+
   client(): HttpEngineClient {
     return new HttpEngineClient({ host: `unix://${this.socket}` });
   }
