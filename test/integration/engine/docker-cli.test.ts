@@ -3,7 +3,6 @@
 // 127.0.0.1 with basic auth), images, run --rm, run -d, ps, logs -f, stop,
 // inspect, rm -f, rmi, load, save, import.
 
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../runtime/engine/engine.js';
 import { Pusher, startRegistry, type TestRegistry } from '../images/helpers/registry.js';
-import { makeBusyboxRootfs, missingPrerequisite, tarOf, removeCgroupParent, removeTestNetworks, testNetworkOptions } from './helpers.js';
+import { makeBusyboxRootfs, missingPrerequisite, tarOf, removeCgroupParent, removeTestNetworks, testNetworkOptions, dockerCli } from './helpers.js';
 
 const DOCKER = [process.env.TSCT_DOCKER_CLI ?? '', '/usr/local/bin/docker', '/usr/bin/docker'].find((p) => p && existsSync(p));
 const why = missingPrerequisite() ?? (!DOCKER ? 'needs the docker CLI' : !existsSync('/usr/bin/docker-registry') ? 'needs docker-registry' : undefined);
@@ -24,25 +23,7 @@ let sock = '';
 let engine: Engine | undefined;
 let registry: TestRegistry | undefined;
 
-interface Result { code: number; stdout: string; stderr: string }
-
-function docker(args: string[], input?: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = execFile(DOCKER!, ['-H', `unix://${sock}`, ...args], {
-      timeout: 60_000, env: { ...process.env, DOCKER_CONFIG: join(dir, 'docker-config'), DOCKER_HOST: '', DOCKER_CONTEXT: '' },
-    }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
-    });
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
-
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await docker(args, input);
-  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
+const { docker, ok } = dockerCli(DOCKER!, () => sock, () => join(dir, 'docker-config'));
 
 d('the docker CLI against our engine', () => {
   let busyboxTar = '';

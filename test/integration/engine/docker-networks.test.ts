@@ -4,7 +4,7 @@
 // networks, -p to 127.0.0.1, docker port, network rm of a network in use,
 // and nothing left in the kernel afterwards.
 
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../runtime/engine/engine.js';
 import { firewallTableName } from '../../../runtime/networks/index.js';
-import { makeBusyboxRootfs, missingPrerequisite, removeCgroupParent, removeTestNetworks, tarOf, testNetworkOptions } from './helpers.js';
+import { makeBusyboxRootfs, missingPrerequisite, removeCgroupParent, removeTestNetworks, tarOf, testNetworkOptions, dockerCli, type DockerResult } from './helpers.js';
 
 const DOCKER = [process.env.TSCT_DOCKER_CLI ?? '', '/usr/local/bin/docker', '/usr/bin/docker'].find((p) => p && existsSync(p));
 const why = missingPrerequisite() ?? (!DOCKER ? 'needs the docker CLI' : undefined);
@@ -28,24 +28,8 @@ let root = '';
 let engine: Engine | undefined;
 const image = `${prefix}/net:1`;
 
-interface Result { code: number; stdout: string; stderr: string }
-
-function docker(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(DOCKER!, ['-H', `unix://${sock}`, ...args], {
-      timeout: 60_000, env: { ...process.env, DOCKER_CONFIG: join(dir, 'docker-config'), DOCKER_HOST: '', DOCKER_CONTEXT: '' },
-    }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
-    });
-  });
-}
-
-async function ok(args: string[]): Promise<string> {
-  const r = await docker(args);
-  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
+type Result = DockerResult;
+const { docker, ok } = dockerCli(DOCKER!, () => sock, () => join(dir, 'docker-config'));
 
 /** A port nobody listens on now. */
 function freePort(): Promise<number> {

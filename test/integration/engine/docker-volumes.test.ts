@@ -3,13 +3,12 @@
 // anonymous volumes (`-v /path`, image VOLUME) removed by `rm -v`, and the
 // `docker volume` commands with Docker's errors.
 
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../runtime/engine/engine.js';
-import { makeBusyboxRootfs, missingPrerequisite, tarOf, removeCgroupParent, removeTestNetworks, testNetworkOptions } from './helpers.js';
+import { makeBusyboxRootfs, missingPrerequisite, tarOf, removeCgroupParent, removeTestNetworks, testNetworkOptions, dockerCli } from './helpers.js';
 
 const DOCKER = [process.env.TSCT_DOCKER_CLI ?? '', '/usr/local/bin/docker', '/usr/bin/docker'].find((p) => p && existsSync(p));
 const why = missingPrerequisite() ?? (!DOCKER ? 'needs the docker CLI' : undefined);
@@ -24,24 +23,7 @@ let dir = '';
 let sock = '';
 let engine: Engine | undefined;
 
-interface Result { code: number; stdout: string; stderr: string }
-
-function docker(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(DOCKER!, ['-H', `unix://${sock}`, ...args], {
-      timeout: 60_000, env: { ...process.env, DOCKER_CONFIG: join(dir, 'docker-config'), DOCKER_HOST: '', DOCKER_CONTEXT: '' },
-    }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
-    });
-  });
-}
-
-async function ok(args: string[]): Promise<string> {
-  const r = await docker(args);
-  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
+const { docker, ok } = dockerCli(DOCKER!, () => sock, () => join(dir, 'docker-config'));
 
 d('docker volumes against our engine', () => {
   beforeAll(async () => {

@@ -2,7 +2,7 @@
 // built from the host's busybox-static, and an image backend that serves it
 // as a one-layer image when the real image store cannot import yet.
 
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmdirSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageBackend } from '../../../runtime/engine/services.js';
@@ -89,4 +89,31 @@ export async function removeTestNetworks(root: string, linkPrefix: string): Prom
   const m = new NetworkManager({ root, linkPrefix, predefined: false, pools: [{ base: '10.213.0.0/16', size: 24 }], warn: () => {} });
   await m.load();
   await m.destroyAll();
+}
+
+export interface DockerResult { code: number; stdout: string; stderr: string }
+
+/**
+ * The docker CLI `cli` against the engine on `socket()`, with a config folder
+ * of its own (`configDir()`) and no DOCKER_HOST/context from the environment.
+ * `ok` throws with the CLI's stderr on a non-zero exit.
+ */
+export function dockerCli(cli: string, socket: () => string, configDir: () => string) {
+  function docker(args: string[], input?: string): Promise<DockerResult> {
+    return new Promise((resolve) => {
+      const child = execFile(cli, ['-H', `unix://${socket()}`, ...args], {
+        timeout: 60_000, env: { ...process.env, DOCKER_CONFIG: configDir(), DOCKER_HOST: '', DOCKER_CONTEXT: '' },
+      }, (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
+      });
+      if (input !== undefined) child.stdin?.end(input);
+    });
+  }
+  async function ok(args: string[], input?: string): Promise<string> {
+    const r = await docker(args, input);
+    if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  }
+  return { docker, ok };
 }
