@@ -6,7 +6,8 @@ import type { ContainerSummary } from '../../runtime/client/index.js';
 import { buildGraph } from '../graph/graph.js';
 import { walk, type WalkDirection } from '../graph/walk.js';
 import { LABEL_CONTAINER_NUMBER, LABEL_ONEOFF, LABEL_PROJECT, LABEL_SERVICE } from '../plan/labels.js';
-import type { Project } from '../types.js';
+import { stopSettings } from '../plan/resources.js';
+import type { Project, ServiceConfig } from '../types.js';
 import { UsageError } from './context.js';
 import type { Engine } from './executor/engine-port.js';
 
@@ -71,4 +72,10 @@ export async function inServiceOrder(
   }, { concurrency: limit });
   const strays = containers.filter((c) => !graph.has(serviceOf(c)));
   await Promise.all(strays.map(action));
+}
+
+/** The engine's stop/restart options for a service's container (its stop_signal, grace period or `-t`). */
+export function stopOptions(service: ServiceConfig | undefined, timeoutFlag?: number): { timeout?: number; signal?: string } {
+  const { timeoutSeconds, signal } = stopSettings(service, timeoutFlag);
+  return { timeout: timeoutSeconds, signal };
 }

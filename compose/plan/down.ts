@@ -11,7 +11,7 @@ import { containerService, isOneOff, type ObservedContainer, type ObservedState 
 import type { Plan } from './plan.js';
 import {
   classifyContainers,
-  durationSeconds,
+  stopSettings,
   findImage,
   findNetwork,
   findVolume,
@@ -75,8 +75,7 @@ export function planDown(project: Project, observed: ObservedState, options: Dow
           service,
           containerId: c.id,
           containerName: c.name,
-          timeoutSeconds: options.timeout ?? durationSeconds(config?.stop_grace_period),
-          signal: config?.stop_signal,
+          ...stopSettings(config, options.timeout),
         },
         after,
       );

@@ -15,4 +15,5 @@ export {
   serviceNetworkKeys,
   normalizeImageRef,
   durationSeconds,
+  stopSettings,
 } from './resources.js';

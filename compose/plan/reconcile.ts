@@ -55,7 +55,7 @@ import {
   classifyContainers,
   containerName,
   desiredScale,
-  durationSeconds,
+  stopSettings,
   findImage,
   findNetwork,
   findVolume,
@@ -384,8 +384,7 @@ class Reconciler {
 
   private stopFields(name: string | undefined, c: ObservedContainer) {
     const service = name !== undefined ? this.project.services[name] : undefined;
-    const timeoutSeconds = this.options.timeout ?? durationSeconds(service?.stop_grace_period);
-    return { service: name, containerId: c.id, containerName: c.name, timeoutSeconds, signal: service?.stop_signal };
+    return { service: name, containerId: c.id, containerName: c.name, ...stopSettings(service, this.options.timeout) };
   }
 
   /** Plans a stop unless one is planned already or the container is not running; returns the stop's id. */

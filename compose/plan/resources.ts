@@ -197,3 +197,12 @@ export function durationSeconds(text: string | undefined): number | undefined {
   if (text === '0') return 0;
   return matched === text.length && matched > 0 ? total : undefined;
 }
+
+/**
+ * How to stop a service's container: its stop_signal and stop_grace_period,
+ * a `-t/--timeout` flag winning over the grace period. Every path that stops
+ * a container (stop, restart, rm --stop, down, recreate, Ctrl-C) uses this.
+ */
+export function stopSettings(service: ServiceConfig | undefined, timeoutFlag?: number): { timeoutSeconds?: number; signal?: string } {
+  return { timeoutSeconds: timeoutFlag ?? durationSeconds(service?.stop_grace_period), signal: service?.stop_signal };
+}

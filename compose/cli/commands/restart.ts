@@ -2,9 +2,8 @@
 
 import type { Command } from 'commander';
 import { buildGraph } from '../../graph/graph.js';
-import { durationSeconds } from '../../plan/index.js';
 import { actOnContainers } from '../container-board.js';
-import { checkServices, listProjectContainers, serviceOf } from '../project-containers.js';
+import { checkServices, listProjectContainers, serviceOf, stopOptions } from '../project-containers.js';
 import { withProject } from '../session.js';
 import type { CommandContext, CommandSetup } from './index.js';
 import { intOption } from './options.js';
@@ -28,10 +27,7 @@ export const restart: CommandSetup = (program: Command, ctx: CommandContext) => 
           order: 'up',
           working: 'Restarting',
           done: 'Started',
-          call: (c) => {
-            const config = project.services[serviceOf(c)];
-            return session.engine.restartContainer(c.Id, { timeout: options.timeout ?? durationSeconds(config?.stop_grace_period), signal: config?.stop_signal });
-          },
+          call: (c) => session.engine.restartContainer(c.Id, stopOptions(project.services[serviceOf(c)], options.timeout)),
         });
       });
     });

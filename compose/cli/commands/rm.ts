@@ -3,10 +3,9 @@
 // would remove and asks for -f.
 
 import type { Command } from 'commander';
-import { durationSeconds } from '../../plan/index.js';
 import { UsageError } from '../context.js';
 import { actOnContainers } from '../container-board.js';
-import { checkServices, containerNameOf, listProjectContainers, serviceOf } from '../project-containers.js';
+import { checkServices, containerNameOf, listProjectContainers, serviceOf, stopOptions } from '../project-containers.js';
 import { withProject } from '../session.js';
 import type { CommandContext, CommandSetup } from './index.js';
 
@@ -37,7 +36,7 @@ export const rm: CommandSetup = (program: Command, ctx: CommandContext) => {
             order: 'down',
             working: 'Stopping',
             done: 'Stopped',
-            call: (c) => engine.stopContainer(c.Id, { timeout: durationSeconds(project.services[serviceOf(c)]?.stop_grace_period) }),
+            call: (c) => engine.stopContainer(c.Id, stopOptions(project.services[serviceOf(c)])),
           });
         }
         const removable = options.stop ? containers : containers.filter((c) => c.State !== 'running' && c.State !== 'paused' && c.State !== 'restarting');

@@ -2,9 +2,8 @@
 // service's stop_signal and stop_grace_period (or -t).
 
 import type { Command } from 'commander';
-import { durationSeconds } from '../../plan/index.js';
 import { actOnContainers } from '../container-board.js';
-import { checkServices, listProjectContainers, serviceOf } from '../project-containers.js';
+import { checkServices, listProjectContainers, serviceOf, stopOptions } from '../project-containers.js';
 import { withProject } from '../session.js';
 import type { CommandContext, CommandSetup } from './index.js';
 import { intOption } from './options.js';
@@ -25,10 +24,7 @@ export const stop: CommandSetup = (program: Command, ctx: CommandContext) => {
           order: 'down',
           working: 'Stopping',
           done: 'Stopped',
-          call: (c) => {
-            const config = project.services[serviceOf(c)];
-            return session.engine.stopContainer(c.Id, { timeout: options.timeout ?? durationSeconds(config?.stop_grace_period), signal: config?.stop_signal });
-          },
+          call: (c) => session.engine.stopContainer(c.Id, stopOptions(project.services[serviceOf(c)], options.timeout)),
         });
       });
     });

@@ -4,7 +4,7 @@
 // with --abort-on-container-exit, and on Ctrl-C (a second Ctrl-C kills).
 
 import type { Command } from 'commander';
-import { durationSeconds, type ReconcileOptions } from '../../plan/index.js';
+import type { ReconcileOptions } from '../../plan/index.js';
 import type { Project } from '../../types.js';
 import { printContainerLogs } from '../attach.js';
 import { UsageError } from '../context.js';
@@ -12,7 +12,7 @@ import { converge } from '../converge.js';
 import { awaitContainer } from '../executor/await-container.js';
 import { systemClock } from '../executor/clock.js';
 import { ComposeRunError, DependencyFailedError, ExitStatus, WaitTimeoutError } from '../executor/errors.js';
-import { checkServices, containerNameOf, inServiceOrder, listProjectContainers, serviceOf } from '../project-containers.js';
+import { checkServices, containerNameOf, inServiceOrder, listProjectContainers, serviceOf, stopOptions } from '../project-containers.js';
 import { nowMs, pollMs, withProject, type ProjectSession } from '../session.js';
 import { LogPrinter } from '../ui/log-printer.js';
 import type { CommandContext, CommandSetup } from './index.js';
@@ -185,8 +185,7 @@ async function attached(
   let interrupted = false;
   const stopAll = () =>
     (stopping ??= inServiceOrder(project, all, 'down', async (c) => {
-      const config = project.services[serviceOf(c)];
-      await engine.stopContainer(c.Id, { timeout: options.timeout ?? durationSeconds(config?.stop_grace_period), signal: config?.stop_signal }).catch(() => undefined);
+      await engine.stopContainer(c.Id, stopOptions(project.services[serviceOf(c)], options.timeout)).catch(() => undefined);
     }));
   const onInterrupt = () => {
     if (!interrupted) {
