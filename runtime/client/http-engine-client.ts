@@ -13,6 +13,7 @@ import type {
   ImagePruneResponse, ImageSummary, InfoResponse, NetworkCreateRequest, NetworkInspect, ProgressMessage,
   VersionResponse, VolumeCreateRequest, VolumeInspect,
 } from './types.js';
+import type { ContainerPathStat, ContainerStats } from './stats-types.js';
 
 export const CLIENT_API_VERSION = '1.41';
 
@@ -44,6 +45,29 @@ export interface LogsOptions {
   until?: number | string;
   tail?: number | 'all';
   timestamps?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface BuildImageOptions {
+  /** Path of the Dockerfile inside the context tar; default `Dockerfile`. */
+  dockerfile?: string;
+  /** `name:tag` names to give the result. */
+  tags?: string[];
+  /** `--build-arg`s; a null value takes the one of the environment of the builder (none in ours). */
+  buildArgs?: Record<string, string | null>;
+  labels?: Record<string, string>;
+  target?: string;
+  noCache?: boolean;
+  pull?: boolean;
+  /** Remove intermediate containers after a successful build (default true). */
+  rm?: boolean;
+  /** Always remove intermediate containers. */
+  forceRm?: boolean;
+  quiet?: boolean;
+  networkMode?: string;
+  platform?: string;
+  /** Base64 JSON of registry credentials by host (X-Registry-Config). */
+  registryConfig?: string;
   signal?: AbortSignal;
 }
 
@@ -204,6 +228,52 @@ export class HttpEngineClient {
     });
   }
 
+  // ---- stats and archives (docker stats, docker cp) ----
+
+  /** One sample; `oneShot` skips the second sample dockerd takes to fill `precpu_stats` (about a second). */
+  containerStats(id: string, opts: { oneShot?: boolean; signal?: AbortSignal } = {}): Promise<ContainerStats> {
+    return this.json('GET', `/containers/${encodeURIComponent(id)}/stats`, { query: { stream: false, 'one-shot': opts.oneShot || undefined }, signal: opts.signal });
+  }
+
+  /** A sample a second until the signal aborts or the container goes. */
+  async *containerStatsStream(id: string, opts: { signal?: AbortSignal } = {}): AsyncGenerator<ContainerStats> {
+    const res = await this.raw('GET', `/containers/${encodeURIComponent(id)}/stats`, { query: { stream: true }, signal: opts.signal });
+    try {
+      for await (const s of jsonLines<ContainerStats>(res)) yield s;
+    } catch (err) {
+      if (!opts.signal?.aborted) throw err;
+    } finally { res.destroy(); }
+  }
+
+  /** HEAD /archive: what is at `path` in the container (404: EngineApiError with Docker's message). */
+  async statContainerPath(id: string, path: string): Promise<ContainerPathStat> {
+    let res: http.IncomingMessage;
+    try {
+      res = await this.raw('HEAD', `/containers/${encodeURIComponent(id)}/archive`, { query: { path } });
+    } catch (err) {
+      // A HEAD answer has no body to carry the message.
+      if (err instanceof EngineApiError && err.status === 404 && !/Could not find/.test(err.message)) {
+        throw new EngineApiError(404, err.method, err.path, `Could not find the file ${path} in container ${id}`);
+      }
+      throw err;
+    }
+    res.resume();
+    return decodePathStat(res.headers['x-docker-container-path-stat']);
+  }
+
+  /** GET /archive: a tar of `path` (its top entry named like the path's last component) and its stat. */
+  async getContainerArchive(id: string, path: string, opts: { signal?: AbortSignal } = {}): Promise<{ stat: ContainerPathStat; tar: http.IncomingMessage }> {
+    const res = await this.raw('GET', `/containers/${encodeURIComponent(id)}/archive`, { query: { path }, signal: opts.signal });
+    return { stat: decodePathStat(res.headers['x-docker-container-path-stat']), tar: res };
+  }
+
+  /** PUT /archive: extracts a tar into the directory `path` of the container. */
+  putContainerArchive(id: string, path: string, tar: Readable | Buffer, opts: { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean } = {}): Promise<void> {
+    return this.empty('PUT', `/containers/${encodeURIComponent(id)}/archive`, {
+      query: { path, noOverwriteDirNonDir: opts.noOverwriteDirNonDir || undefined, copyUIDGID: opts.copyUIDGID || undefined }, rawBody: tar,
+    });
+  }
+
   // ---- system ----
   async ping(): Promise<{ apiVersion?: string; osType?: string; experimental: boolean }> {
     const res = await this.raw('GET', '/_ping', { timeoutMs: 5000 });
@@ -294,7 +364,12 @@ export class HttpEngineClient {
     });
   }
 
-  // ---- exec (served by a later issue) ----
+  /** The size of a container's TTY (rows, columns). */
+  resizeContainer(id: string, rows: number, cols: number): Promise<void> {
+    return this.empty('POST', `/containers/${encodeURIComponent(id)}/resize`, { query: { h: rows, w: cols } });
+  }
+
+  // ---- exec ----
   createExec(containerId: string, body: ExecCreateRequest): Promise<{ Id: string }> {
     return this.json('POST', `/containers/${encodeURIComponent(containerId)}/exec`, { body });
   }
@@ -302,6 +377,10 @@ export class HttpEngineClient {
     return this.hijack('POST', `/exec/${encodeURIComponent(execId)}/start`, { body: { Detach: opts.Detach ?? false, Tty: opts.Tty ?? false } });
   }
   inspectExec(execId: string): Promise<ExecInspect> { return this.json('GET', `/exec/${encodeURIComponent(execId)}/json`); }
+  /** The size of an exec's TTY (rows, columns); before start, its initial size. */
+  resizeExec(execId: string, rows: number, cols: number): Promise<void> {
+    return this.empty('POST', `/exec/${encodeURIComponent(execId)}/resize`, { query: { h: rows, w: cols } });
+  }
 
   // ---- images ----
   pullImage(ref: string, opts: { platform?: string; auth?: string; signal?: AbortSignal } = {}): AsyncGenerator<ProgressMessage> {
@@ -316,6 +395,25 @@ export class HttpEngineClient {
     return this.progress('POST', '/images/create', {
       query: { fromSrc: '-', repo: opts.repo, tag: opts.tag, message: opts.message, changes: opts.changes },
       rawBody: tar,
+    });
+  }
+  /**
+   * `POST /build` (the classic builder): `context` is a tar of the build
+   * context (packBuildContext), the answer a JSON-lines stream of
+   * `{stream}` step output, `{aux: {ID}}` with the image id, and an error
+   * line on failure (thrown as EngineStreamError with the builder's message).
+   */
+  buildImage(context: Readable | Buffer, opts: BuildImageOptions = {}): AsyncGenerator<ProgressMessage> {
+    return this.progress('POST', '/build', {
+      query: {
+        dockerfile: opts.dockerfile, t: opts.tags, buildargs: opts.buildArgs ? JSON.stringify(opts.buildArgs) : undefined, labels: opts.labels ? JSON.stringify(opts.labels) : undefined,
+        target: opts.target, nocache: opts.noCache || undefined, pull: opts.pull || undefined, rm: opts.rm ?? true, forcerm: opts.forceRm || undefined,
+        q: opts.quiet || undefined, networkmode: opts.networkMode, platform: opts.platform,
+      },
+      rawBody: context,
+      contentType: 'application/x-tar',
+      headers: opts.registryConfig ? { 'X-Registry-Config': opts.registryConfig } : {},
+      signal: opts.signal,
     });
   }
   listImages(opts: { all?: boolean; filters?: Filters } = {}): Promise<ImageSummary[]> {
@@ -377,4 +475,15 @@ export function splitRef(ref: string): { name: string; tag?: string } {
   const colon = ref.lastIndexOf(':');
   if (colon > slash) return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) };
   return { name: ref };
+}
+
+/** `X-Docker-Container-Path-Stat`: base64 of JSON. */
+export function decodePathStat(header: string | string[] | undefined): ContainerPathStat {
+  const raw = Array.isArray(header) ? header[0] : header;
+  if (!raw) throw new Error('the engine sent no X-Docker-Container-Path-Stat header');
+  try {
+    return JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as ContainerPathStat;
+  } catch {
+    throw new Error(`the engine sent an unreadable X-Docker-Container-Path-Stat header: ${raw.slice(0, 80)}`);
+  }
 }

@@ -356,6 +356,8 @@ export interface ExecCreateRequest {
   Privileged?: boolean;
   User?: string;
   WorkingDir?: string;
+  /** [height, width] of the exec's TTY at start (API 1.42+). */
+  ConsoleSize?: [number, number] | null;
 }
 
 export interface ExecInspect {

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join, posix } from 'node:path';
 import type {
@@ -24,8 +25,10 @@ import { ContainerNetworking, networkModeOf } from './container-network.js';
 import type { EndpointSettings } from '../client/types.js';
 import { HealthChecker, type HealthTimers } from './health.js';
 import { buildOciSpec, parseBind, parseSecurityOpt, effectiveCapabilities } from './oci-spec.js';
+import { boundingCapabilities } from './host-capabilities.js';
+import { hostDevices } from './host-devices.js';
 import type { OciRuntime } from './oci-runtime.js';
-import { mountRootfs, prepareRootfsDirs, rootfsPaths, unmountRootfs } from './rootfs.js';
+import { isMounted, mountRootfs, prepareRootfsDirs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import { nextRestartDelay, shouldRestart } from './restart-policy.js';
 import { hostArch } from './seccomp.js';
 import { topOf } from './top.js';
@@ -35,7 +38,7 @@ import {
   attachContainerVolumes, detachContainerVolumes, mountsMatch, planContainerMounts, prepareContainerMounts, releaseContainerMounts,
 } from './container-volumes-wiring.js';
 import {
-  mountPointsOf, newState, readRecord, recordPath, toInspect, toSummary, writeJsonAtomic, type ContainerRecord,
+  mountPointsOf, newState, readRecord, recordPath, settleWrites, toInspect, toSummary, writeJsonAtomicAsync, type ContainerRecord,
 } from './container-record.js';
 
 /** What the manager needs from the image store. */
@@ -130,6 +133,8 @@ export class ContainerManager {
   private readonly removeWaiters = new Map<string, Array<() => void>>();
   private readonly watchers = new Map<string, { watcher?: FSWatcher; timer: NodeJS.Timeout }>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Containers whose stop is waiting out its grace period: a SIGKILL must not queue behind it (Docker's kill does not). */
+  private readonly stopping = new Set<string>();
   private readonly exitHandled = new Set<string>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   /** Attach requests that came before start (docker run): connected to the monitor before the runtime starts the process. */
@@ -144,6 +149,7 @@ export class ContainerManager {
       find: (ref) => this.find(ref),
       dirOf: (id) => this.dirOf(id),
       runtimeOf: (rec) => this.opts.runtimes[rec.Runtime] ?? this.opts.runtimes[this.opts.defaultRuntime],
+      execRelay: () => this.opts.monitor.execRelay,
       emit: (action, id, attrs) => {
         const rec = this.byId.get(id);
         this.opts.emit(action as ContainerEventAction, id, rec ? this.attrs(rec, attrs) : attrs);
@@ -155,7 +161,7 @@ export class ContainerManager {
         const rec = this.byId.get(id);
         if (!rec || !rec.State.Running) return;
         rec.State = { ...rec.State, Health: state };
-        this.persist(rec);
+        this.persistLater(rec);
         if (changed) this.opts.emit(`health_status: ${state.Status}` as ContainerEventAction, id, this.attrs(rec));
       },
       opts.healthTimers,
@@ -183,12 +189,31 @@ export class ContainerManager {
         if (this.readExitFile(rec)) await this.handleExit(rec);
         else if (this.alive(rec.MonitorPid) || this.alive(rec.State.Pid)) { this.watchExit(rec); this.startHealth(rec); reattached++; }
         else await this.handleExit(rec, { exitCode: 255, finishedAt: new Date().toISOString(), oomKilled: false }, 'the container\'s monitor is gone; its exit status was lost');
-      } else if (rec.State.Status === 'exited' || rec.State.Status === 'restarting') {
+      } else {
+        await this.undoCutShortStart(rec);
+        if (rec.State.Status !== 'exited' && rec.State.Status !== 'restarting') continue;
         const facts = { exitCode: rec.State.ExitCode, restartCount: rec.RestartCount, manuallyStopped: !!rec.ManuallyStopped, engineStart: true };
         if (shouldRestart(rec.HostConfig.RestartPolicy, facts)) this.scheduleRestart(rec, 0);
       }
     }
     return { restored, reattached };
+  }
+
+  /**
+   * A container that is not running by its record, after an engine that died
+   * in the middle of its start (or of the cleanup after its exit): its
+   * monitor and process may be there, created or even running, with its
+   * rootfs mounted. That start failed as far as any client knows, so they go
+   * (the runtime's delete kills the process; the monitor ends with it); the
+   * network's reconcile drops its endpoints. Cheap when there is nothing:
+   * no runtime state, no mount.
+   */
+  private async undoCutShortStart(rec: ContainerRecord): Promise<void> {
+    const paths = rootfsPaths(this.dirOf(rec.Id));
+    await this.opts.runtimes[rec.Runtime]?.delete(rec.Id, true).catch(() => {});
+    if (!isMounted(paths.merged)) return;
+    await releaseContainerMounts(this.opts.volumes, rec);
+    await unmountRootfs(paths).catch(() => {});
   }
 
   private alive(pid: number): boolean {
@@ -313,14 +338,25 @@ export class ContainerManager {
     }
     prepareRootfsDirs(dir);
     this.byId.set(id, rec);
-    this.persist(rec);
+    await this.persist(rec);
     this.opts.emit('create', id, this.attrs(rec));
     return { Id: id, Warnings: [] };
   }
 
-  private persist(rec: ContainerRecord): void {
-    if (!this.byId.has(rec.Id)) return;
-    writeJsonAtomic(recordPath(this.dirOf(rec.Id)), rec);
+  /** Writes the record (temp, fsync, rename, off the main thread); resolves once it is on disk. Writes of one record land in call order. */
+  private persist(rec: ContainerRecord): Promise<void> {
+    if (!this.byId.has(rec.Id)) return Promise.resolve();
+    return writeJsonAtomicAsync(recordPath(this.dirOf(rec.Id)), rec);
+  }
+
+  /** persist from synchronous code (timers, callbacks): the same ordered write, not awaited. */
+  private persistLater(rec: ContainerRecord): void {
+    this.persist(rec).catch((e: Error) => process.stderr.write(`tscompose engine: container ${rec.Id.slice(0, 12)}: its state could not be written: ${e.message}\n`));
+  }
+
+  /** Resolves once the records written so far are on disk (the engine calls it when it stops). */
+  flush(): Promise<void> {
+    return settleWrites(this.containersRoot);
   }
 
   private attrs(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
@@ -391,10 +427,11 @@ export class ContainerManager {
         containerId: rec.Id, config: rec.Config, hostConfig: hc, rootfsPath: paths.merged, containerDir: dir, user,
         cgroupsPath: `/${this.opts.cgroupParent ?? 'tscompose'}/${rec.Id}`, arch: hostArch(), kernelRelease: release(), initBinary: this.opts.initBinary,
         volumePath: this.opts.volumePath, netnsPath, userMounts, rootfsPropagation: rec.RootfsPropagation,
+        availableCapabilities: boundingCapabilities(), hostDevices: hc.Privileged ? hostDevices() : undefined,
       });
       const bundle = join(dir, 'bundle');
       mkdirSync(bundle, { recursive: true, mode: 0o700 });
-      writeJsonAtomic(join(bundle, 'config.json'), spec);
+      await writeJsonAtomicAsync(join(bundle, 'config.json'), spec);
       const exitFile = join(dir, 'exit.json');
       rmSync(exitFile, { force: true });
       rmSync(join(dir, 'init.pid'), { force: true });
@@ -408,7 +445,7 @@ export class ContainerManager {
       const ready = await this.opts.monitor.launch({
         id: rec.Id, bundle, runtimePath: runtime.path, runtimeRoot: runtime.root, logPath: rec.LogPath,
         logMaxSize: parseSize(logOpts['max-size']), logMaxFile: logOpts['max-file'] ? Number(logOpts['max-file']) : undefined,
-        exitFile, pidFile: join(dir, 'init.pid'), terminal: !!rec.Config.Tty, stdin: !!rec.Config.OpenStdin, attachSocket,
+        exitFile, pidFile: join(dir, 'init.pid'), terminal: !!rec.Config.Tty, stdin: !!rec.Config.OpenStdin, stdinOnce: !!rec.Config.StdinOnce, attachSocket,
       });
       launched = true;
       rec.MonitorPid = ready.monitorPid;
@@ -433,7 +470,7 @@ export class ContainerManager {
         ...rec.State, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
         Pid: ready.pid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(),
       };
-      this.persist(rec);
+      await this.persist(rec);
       this.opts.emit('start', rec.Id, this.attrs(rec));
       this.startHealth(rec);
       // After the start event: a quick container may already have left its exit file.
@@ -446,10 +483,13 @@ export class ContainerManager {
       rec.NetState = undefined;
       await releaseContainerMounts(this.opts.volumes, rec);
       await unmountRootfs(paths).catch(() => {});
-      const message = err instanceof Error ? err.message : String(err);
+      // `exec: "x": Permission denied` (C's strerror) as runc words it (Go's
+      // `permission denied`): the docker CLI picks its exit code 126/127 from that text, case and all.
+      const message = (err instanceof Error ? err.message : String(err)).replace(/(exec: "[^"]*": )([A-Z])(?=[a-z])/, (_m, head: string, c: string) => head + c.toLowerCase());
+      if (err instanceof Error) err.message = message;
       const notFound = /executable file not found|no such file or directory/i.test(message);
       rec.State = { ...rec.State, Error: message, ExitCode: notFound ? 127 : /permission denied/i.test(message) ? 126 : 128 };
-      this.persist(rec);
+      await this.persist(rec);
       // Network errors (a port taken: 409, a bad static address: 400) keep their status.
       if (err instanceof Error && typeof (err as { statusCode?: unknown }).statusCode === 'number' && !(err instanceof ContainerError)) throw err;
       if (err instanceof ContainerError) {
@@ -464,7 +504,7 @@ export class ContainerManager {
   private async detachNetwork(rec: ContainerRecord): Promise<void> {
     if (!this.opts.networking) return;
     await this.opts.networking.detach(rec.Id).catch(() => {});
-    if (rec.NetState) { rec.NetState = undefined; this.persist(rec); }
+    if (rec.NetState) { rec.NetState = undefined; await this.persist(rec); }
   }
 
   /** After an engine restart: the ports of the containers still running open again on their recorded host ports. */
@@ -504,7 +544,7 @@ export class ContainerManager {
       }
       if (!joined) rec.NetworkingConfig = { EndpointsConfig: { ...(rec.NetworkingConfig?.EndpointsConfig ?? {}), [net.name]: cfg ?? {} } };
       if (primary) rec.PrimaryDetached = false;
-      this.persist(rec);
+      await this.persist(rec);
     });
   }
 
@@ -536,7 +576,7 @@ export class ContainerManager {
       }
       if (mode.kind === 'network' && networking.networks.find(mode.name)?.id === net.id && !rec.State.Running) rec.PrimaryDetached = true;
       rec.NetworkingConfig = { EndpointsConfig: cfgs };
-      this.persist(rec);
+      await this.persist(rec);
     });
   }
 
@@ -544,7 +584,7 @@ export class ContainerManager {
     const h = this.health.start(rec.Id, rec.Config.Healthcheck);
     if (!h) return;
     rec.State = { ...rec.State, Health: h };
-    this.persist(rec);
+    this.persistLater(rec);
   }
 
   // ---- attach ----
@@ -658,7 +698,7 @@ export class ContainerManager {
       ...rec.State, Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exit.exitCode,
       OOMKilled: !!exit.oomKilled, Error: error ?? '', FinishedAt: normalizeTime(exit.finishedAt),
     };
-    this.persist(rec);
+    await this.persist(rec);
     // The events go out with the state change: a client that sees the container stopped may remove it at once.
     if (exit.oomKilled) this.opts.emit('oom', rec.Id, this.attrs(rec));
     this.opts.emit('die', rec.Id, this.attrs(rec, { exitCode: String(exit.exitCode) }));
@@ -686,7 +726,7 @@ export class ContainerManager {
   private scheduleRestart(rec: ContainerRecord, delayMs: number): void {
     this.cancelRestart(rec);
     rec.State = { ...rec.State, Status: 'restarting', Restarting: true };
-    this.persist(rec);
+    this.persistLater(rec);
     const timer = (this.opts.setTimer ?? setTimeout)(() => {
       this.restartTimers.delete(rec.Id);
       void this.withLock(rec.Id, async () => {
@@ -697,7 +737,7 @@ export class ContainerManager {
         } catch {
           // startNow recorded the error in State.Error; the policy gets another try as after an exit.
           rec.State = { ...rec.State, Status: 'exited', Restarting: false };
-          this.persist(rec);
+          await this.persist(rec);
           if (shouldRestart(rec.HostConfig.RestartPolicy, { exitCode: rec.State.ExitCode, restartCount: rec.RestartCount, manuallyStopped: !!rec.ManuallyStopped })) {
             rec.RestartDelayMs = nextRestartDelay(rec.RestartDelayMs ?? 0, 0);
             this.scheduleRestart(rec, rec.RestartDelayMs);
@@ -715,7 +755,7 @@ export class ContainerManager {
     this.restartTimers.delete(rec.Id);
     if (rec.State.Restarting) {
       rec.State = { ...rec.State, Status: 'exited', Restarting: false };
-      this.persist(rec);
+      this.persistLater(rec);
     }
   }
 
@@ -738,7 +778,14 @@ export class ContainerManager {
   /** Returns false when it was not running (Docker answers 304). */
   stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<boolean> {
     const rec = this.find(ref);
-    return this.withLock(rec.Id, () => this.stopNow(rec, opts));
+    return this.withLock(rec.Id, async () => {
+      this.stopping.add(rec.Id);
+      try {
+        return await this.stopNow(rec, opts);
+      } finally {
+        this.stopping.delete(rec.Id);
+      }
+    });
   }
 
   private async stopNow(rec: ContainerRecord, opts: { timeout?: number; signal?: string }): Promise<boolean> {
@@ -746,10 +793,10 @@ export class ContainerManager {
     if (!rec.State.Running) {
       if (!rec.State.Restarting) return false;
       this.cancelRestart(rec);
-      this.persist(rec);
+      await this.persist(rec);
       return true;
     }
-    this.persist(rec);
+    await this.persist(rec);
     const signal = normalizeSignal(opts.signal || rec.Config.StopSignal || 'SIGTERM');
     const timeout = opts.timeout ?? (typeof rec.Config.StopTimeout === 'number' ? rec.Config.StopTimeout : 10);
     const exited = this.waitExit(rec);
@@ -781,16 +828,18 @@ export class ContainerManager {
   kill(ref: string, signal = 'SIGKILL'): Promise<void> {
     const rec = this.find(ref);
     const sig = normalizeSignal(signal);
-    return this.withLock(rec.Id, async () => {
+    const act = async () => {
       if (!rec.State.Running) throw new ContainerConflictError(`Container ${rec.Id} is not running`);
       if (rec.State.Paused && sig !== 'SIGKILL') throw new ContainerConflictError(`Container ${rec.Id} is paused. Unpause the container before stopping or killing`);
-      if (sig === 'SIGKILL' || sig === normalizeSignal(rec.Config.StopSignal || 'SIGTERM')) { rec.ManuallyStopped = true; this.persist(rec); }
+      if (sig === 'SIGKILL' || sig === normalizeSignal(rec.Config.StopSignal || 'SIGTERM')) { rec.ManuallyStopped = true; await this.persist(rec); }
       const exited = this.waitExit(rec);
       this.opts.emit('kill', rec.Id, this.attrs(rec, { signal: String(SIGNALS[sig] ?? sig) }));
       await this.opts.runtimes[rec.Runtime].kill(rec.Id, sig, sig === 'SIGKILL');
       if (sig === 'SIGKILL') await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
       else exited.catch(() => {});
-    });
+    };
+    // A stop waiting out a long grace period holds the lock; SIGKILL is how a user cuts it short (a second Ctrl-C in `up`).
+    return sig === 'SIGKILL' && this.stopping.has(rec.Id) ? act() : this.withLock(rec.Id, act);
   }
 
   restart(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
@@ -835,7 +884,7 @@ export class ContainerManager {
       if (rec.State.Paused) throw new ContainerConflictError(`Container ${rec.Id} is already paused`);
       await this.opts.runtimes[rec.Runtime].pause(rec.Id);
       rec.State = { ...rec.State, Paused: true, Status: 'paused' };
-      this.persist(rec);
+      await this.persist(rec);
       this.opts.emit('pause', rec.Id, this.attrs(rec));
     });
   }
@@ -846,7 +895,7 @@ export class ContainerManager {
       if (!rec.State.Paused) throw new ContainerConflictError(`Container ${rec.Id} is not paused`);
       await this.opts.runtimes[rec.Runtime].resume(rec.Id);
       rec.State = { ...rec.State, Paused: false, Status: 'running' };
-      this.persist(rec);
+      await this.persist(rec);
       this.opts.emit('unpause', rec.Id, this.attrs(rec));
     });
   }
@@ -864,7 +913,7 @@ export class ContainerManager {
     }
     const old = rec.Name;
     rec.Name = name;
-    this.persist(rec);
+    this.persistLater(rec);
     this.opts.emit('rename', rec.Id, this.attrs(rec, { oldName: old }));
   }
 
@@ -897,14 +946,16 @@ export class ContainerManager {
     this.restartTimers.delete(rec.Id);
     this.health.stop(rec.Id);
     rec.State = { ...rec.State, Status: 'removing' };
-    this.persist(rec);
+    await this.persist(rec);
     this.unwatch(rec.Id);
     const dir = this.dirOf(rec.Id);
     await this.opts.runtimes[rec.Runtime]?.delete(rec.Id, true).catch(() => {});
     await this.detachNetwork(rec);
     await unmountRootfs(rootfsPaths(dir));
     await detachContainerVolumes(this.opts.volumes, rec, opts.volumes ?? !!rec.HostConfig.AutoRemove);
-    rmSync(dir, { recursive: true, force: true });
+    // Off the main thread too: a container's folder is many small files, and removing 50 at once blocked the engine for seconds.
+    await settleWrites(dir);
+    await rm(dir, { recursive: true, force: true });
     this.byId.delete(rec.Id);
     for (const w of this.pendingAttach.get(rec.Id) ?? []) w(undefined);
     this.pendingAttach.delete(rec.Id);

@@ -10,6 +10,9 @@
 //     │ connect attach clients waiting since `attach` (docker run attaches before start)
 //     │ `<runtime> start ID` ──────────────────────────────────────────────▶ process runs
 //     │                                             │ output → <id>-json.log, → attach clients
+//     │ POST /containers/{id}/resize: connect to the --control-socket,
+//     │   "resize ROWS COLS\n" ──────────────────────▶ │ TIOCSWINSZ on the pty ──────▶ SIGWINCH
+//     │ ◀── "ok\n" | "error <why>\n"                 │
 //     │ fs.watch(<dir>) + 1 s poll                  │ init exits: drain, then exit.json
 //     │ ◀── exit.json {"exitCode","signal","finishedAt","oomKilled"} (atomic rename)
 //     │ state exited, `die` event, `<runtime> delete`, unmount rootfs
@@ -19,6 +22,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { RuntimeFailureError } from './errors.js';
 import { nodeScriptArgs } from './node-script.js';
@@ -35,6 +39,9 @@ export interface MonitorRequest {
   pidFile: string;
   terminal?: boolean;
   stdin?: boolean;
+  /** Docker's StdinOnce: a client that half-closes the attach socket ends the container's stdin. */
+  stdinOnce?: boolean;
+  /** Also serves the control socket (controlSocketFor) for resizes. */
   attachSocket?: string;
 }
 
@@ -43,6 +50,8 @@ export interface MonitorReady { pid: number; monitorPid: number; started: boolea
 
 export interface MonitorLauncher {
   readonly kind: 'tscrun' | 'node';
+  /** `tscrun`, whose `exec-relay` runs an exec with a TTY; undefined without the native helper. */
+  readonly execRelay?: string;
   launch(req: MonitorRequest): Promise<MonitorReady>;
 }
 
@@ -54,8 +63,8 @@ function monitorArgs(req: MonitorRequest): string[] {
   if (req.logMaxSize) args.push('--log-max-size', String(req.logMaxSize));
   if (req.logMaxFile) args.push('--log-max-file', String(req.logMaxFile));
   if (req.terminal) args.push('--terminal');
-  if (req.stdin) args.push('--stdin');
-  if (req.attachSocket) args.push('--attach-socket', req.attachSocket);
+  if (req.stdin) args.push(req.stdinOnce ? '--stdin-once' : '--stdin');
+  if (req.attachSocket) args.push('--attach-socket', req.attachSocket, '--control-socket', controlSocketFor(req.attachSocket));
   return args;
 }
 
@@ -88,7 +97,8 @@ function awaitReady(command: string, args: string[], keepChild: boolean): Promis
 
 export class TscrunMonitorLauncher implements MonitorLauncher {
   readonly kind = 'tscrun' as const;
-  constructor(private readonly tscrunPath: string) {}
+  readonly execRelay: string;
+  constructor(private readonly tscrunPath: string) { this.execRelay = tscrunPath; }
   launch(req: MonitorRequest): Promise<MonitorReady> {
     return awaitReady(this.tscrunPath, ['monitor', ...monitorArgs(req)], false);
   }
@@ -108,4 +118,43 @@ export class NodeFallbackMonitorLauncher implements MonitorLauncher {
 /** Whether a tscrun binary at this path has the monitor subcommand. */
 export function tscrunHasMonitor(path: string): boolean {
   return existsSync(path);
+}
+
+/** The monitor's control socket beside its attach socket (same short folder: socket paths are limited to 107 bytes). */
+export function controlSocketFor(attachSocket: string): string {
+  return `${attachSocket.replace(/\.sock$/, '')}.ctl`;
+}
+
+/** Thrown when the monitor answered a control command with an error. */
+export class MonitorControlError extends Error {
+  constructor(readonly command: string, readonly reason: string) {
+    super(`the container monitor refused \`${command}\`: ${reason}`);
+    this.name = 'MonitorControlError';
+  }
+}
+
+/**
+ * Sets a container's terminal size through its monitor's control socket.
+ * Resolves false when no monitor listens there (the container is gone, or
+ * its monitor predates the control socket): a resize is then moot.
+ */
+export function resizeThroughMonitor(controlSocket: string, rows: number, cols: number, timeoutMs = 5000): Promise<boolean> {
+  const command = `resize ${rows} ${cols}`;
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(controlSocket);
+    let answer = '';
+    const timer = setTimeout(() => { sock.destroy(); resolve(false); }, timeoutMs);
+    const finish = (fn: () => void): void => { clearTimeout(timer); sock.destroy(); fn(); };
+    sock.on('connect', () => sock.write(`${command}\n`));
+    sock.on('data', (b: Buffer) => {
+      answer += b.toString('utf8');
+      const nl = answer.indexOf('\n');
+      if (nl < 0) return;
+      const line = answer.slice(0, nl);
+      if (line === 'ok') finish(() => resolve(true));
+      else finish(() => reject(new MonitorControlError(command, line.replace(/^error /, ''))));
+    });
+    sock.on('error', () => finish(() => resolve(false)));
+    sock.on('close', () => finish(() => resolve(false)));
+  });
 }

@@ -36,6 +36,8 @@ export interface SpecInput {
   /** The user mounts, prepared by the volumes layer (replaces the handling of Binds/Mounts/Tmpfs here). */
   userMounts?: OciMount[];
   rootfsPropagation?: string;
+  /** What a privileged container (or CapAdd ALL) gets: the engine's own bounding set; default every capability. */
+  availableCapabilities?: readonly string[];
   /** Host devices to expose when Privileged. */
   hostDevices?: OciDevice[];
   /** A network namespace to join (host networking has none; default a new one). */
@@ -62,16 +64,19 @@ export function normalizeCapability(name: string): string {
   return up.startsWith('CAP_') ? up : `CAP_${up}`;
 }
 
-/** Docker's rule: start from the defaults (or all when CapAdd has ALL), add, then drop (ALL drops all but what was added). */
-export function effectiveCapabilities(hostConfig: HostConfig): string[] {
-  if (hostConfig.Privileged) return [...ALL_CAPABILITIES];
+/**
+ * Docker's rule: start from the defaults (or all when CapAdd has ALL), add, then drop (ALL drops all but what was added).
+ * "All" is `available`: the capabilities the engine itself holds (see host-capabilities.ts).
+ */
+export function effectiveCapabilities(hostConfig: HostConfig, available: readonly string[] = ALL_CAPABILITIES): string[] {
+  if (hostConfig.Privileged) return [...available];
   const known = new Set<string>(ALL_CAPABILITIES);
   const add = (hostConfig.CapAdd ?? []).map(normalizeCapability);
   const drop = (hostConfig.CapDrop ?? []).map(normalizeCapability);
   for (const c of [...add, ...drop]) {
     if (c !== 'ALL' && !known.has(c)) throw new InvalidContainerConfigError(`unknown capability: "${c}"`);
   }
-  let caps: string[] = add.includes('ALL') ? [...ALL_CAPABILITIES] : [...DEFAULT_CAPABILITIES];
+  let caps: string[] = add.includes('ALL') ? [...available] : [...DEFAULT_CAPABILITIES];
   for (const c of add) if (c !== 'ALL' && !caps.includes(c)) caps.push(c);
   if (drop.includes('ALL')) caps = add.filter((c) => c !== 'ALL');
   else caps = caps.filter((c) => !drop.includes(c));
@@ -256,7 +261,7 @@ export function buildOciSpec(input: SpecInput): OciSpec {
   const { config, hostConfig: hc } = input;
   const privileged = !!hc.Privileged;
   const security = parseSecurityOpt(hc.SecurityOpt);
-  const caps = effectiveCapabilities(hc);
+  const caps = effectiveCapabilities(hc, input.availableCapabilities);
   const { path, args } = commandOf(config);
 
   let argv = [path, ...args];
@@ -267,10 +272,12 @@ export function buildOciSpec(input: SpecInput): OciSpec {
     mounts.push({ destination: INIT_PATH_IN_CONTAINER, type: 'bind', source: input.initBinary, options: ['bind', 'ro', 'rprivate'] });
   }
   const dir = input.containerDir;
+  // A read-only root makes these read-only too, as Docker does: the engine writes them from outside.
+  const etcOptions = hc.ReadonlyRootfs ? ['rbind', 'ro', 'rprivate'] : ['rbind', 'rprivate'];
   const etc: OciMount[] = [
-    { destination: '/etc/resolv.conf', type: 'bind', source: posix.join(dir, 'resolv.conf'), options: ['rbind', 'rprivate'] },
-    { destination: '/etc/hostname', type: 'bind', source: posix.join(dir, 'hostname'), options: ['rbind', 'rprivate'] },
-    { destination: '/etc/hosts', type: 'bind', source: posix.join(dir, 'hosts'), options: ['rbind', 'rprivate'] },
+    { destination: '/etc/resolv.conf', type: 'bind', source: posix.join(dir, 'resolv.conf'), options: [...etcOptions] },
+    { destination: '/etc/hostname', type: 'bind', source: posix.join(dir, 'hostname'), options: [...etcOptions] },
+    { destination: '/etc/hosts', type: 'bind', source: posix.join(dir, 'hosts'), options: [...etcOptions] },
   ];
   const user = input.userMounts ?? userMounts(input);
   const userDests = new Set(user.map((m) => m.destination));
@@ -310,7 +317,8 @@ export function buildOciSpec(input: SpecInput): OciSpec {
   const lim = rlimits(hc);
   if (lim) spec.process.rlimits = lim;
   if (hc.OomScoreAdj) spec.process.oomScoreAdj = hc.OomScoreAdj;
-  if (hc.Sysctls && Object.keys(hc.Sysctls).length) spec.linux.sysctl = { ...hc.Sysctls };
+  const sysctl = { ...networkSysctls(hc, spec.linux.namespaces, input.kernelRelease), ...(hc.Sysctls ?? {}) };
+  if (Object.keys(sysctl).length) spec.linux.sysctl = sysctl;
   if (privileged) {
     if (input.hostDevices?.length) spec.linux.devices = input.hostDevices.map((d) => ({ ...d }));
   } else {
@@ -325,6 +333,24 @@ export function buildOciSpec(input: SpecInput): OciSpec {
     }
   }
   return spec;
+}
+
+/**
+ * What Docker (20.10 on) sets in a network namespace of the container's own:
+ * any user may bind ports below 1024 and open ICMP echo sockets, which the
+ * default capabilities allow root anyway. Not with host networking or a
+ * joined namespace (the sysctls would change someone else's), and no ping
+ * range inside a user namespace. The request's own Sysctls win.
+ */
+function networkSysctls(hc: HostConfig, ns: OciNamespace[], kernelRelease?: string): Record<string, string> {
+  const mode = hc.NetworkMode ?? '';
+  if (mode === 'host' || mode.startsWith('container:')) return {};
+  const out: Record<string, string> = {};
+  const [major, minor] = (kernelRelease ?? '').split('.').map((x) => parseInt(x, 10));
+  // net.ipv4.ip_unprivileged_port_start exists from Linux 4.11.
+  if (!kernelRelease || major > 4 || (major === 4 && minor >= 11)) out['net.ipv4.ip_unprivileged_port_start'] = '0';
+  if (!ns.some((n) => n.type === 'user')) out['net.ipv4.ping_group_range'] = '0 2147483647';
+  return out;
 }
 
 /** `--security-opt seccomp=profile.json`: the docker CLI sends the file's content; ours or moby's layout. */

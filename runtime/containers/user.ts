@@ -40,12 +40,12 @@ export function resolveUser(spec: string, passwd: PasswdEntry[], groups: GroupEn
     if (e) gid = e.gid;
   }
   if (groupPart !== undefined && groupPart !== '') gid = groupId(groupPart, groups);
-  const extra = new Set<number>();
-  if (name) for (const g of groups) if (g.members.includes(name) && g.gid !== gid) extra.add(g.gid);
-  for (const g of groupAdd) extra.add(groupId(g, groups));
-  const user: OciUser = { uid, gid };
-  if (extra.size) user.additionalGids = [...extra];
-  return user;
+  // Docker lists the primary group among the supplementary ones too (`id`
+  // shows groups=0(root)); a process that changes its egid keeps access.
+  const supplementary = new Set<number>([gid]);
+  if (name) for (const g of groups) if (g.members.includes(name)) supplementary.add(g.gid);
+  for (const g of groupAdd) supplementary.add(groupId(g, groups));
+  return { uid, gid, additionalGids: [...supplementary] };
 }
 
 function groupId(spec: string, groups: GroupEntry[]): number {

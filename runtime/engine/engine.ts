@@ -9,6 +9,7 @@ import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ImageStore } from '../images/index.js';
+import { Builder } from '../build/index.js';
 import { ContainerManager } from '../containers/container-manager.js';
 import { ContainerNetworking } from '../containers/container-network.js';
 import { NetworkManager, PortProxy, type AddressPool } from '../networks/index.js';
@@ -37,6 +38,8 @@ export interface EngineOptions {
   monitor?: 'native' | 'node';
   /** Registries reached over plain http besides loopback ones. */
   insecureRegistries?: string[];
+  /** Docker's certs.d for registry CAs (`<dir>/<host:port>/ca.crt`); default env TSCOMPOSE_CERTS_D, else /etc/docker/certs.d. */
+  certsDir?: string;
   log?: (line: string) => void;
   /** Parent cgroup of the containers (default `tscompose`). */
   cgroupParent?: string;
@@ -167,6 +170,7 @@ export class Engine {
     let containers: ContainerManager | undefined;
     const images = opts.images ?? await ImageStore.open(this.root, {
       insecureRegistries: opts.insecureRegistries,
+      certsDir: opts.certsDir,
       imageInUse: (id) => {
         const users = containers?.all().filter((c) => c.Image === id) ?? [];
         const user = users.find((c) => c.State.Running) ?? users[0];
@@ -196,8 +200,12 @@ export class Engine {
     for (const w of await containers.republishPorts()) this.log(`warning: ${w}`);
     const all = containers.all();
     await volumes.reconcile(new Set(all.map((c) => c.Id)), new Set(all.filter((c) => c.State.Running).map((c) => c.Id)));
+    // The builder needs the store itself (it adds layers); a test image backend has none.
+    const builder = images instanceof ImageStore
+      ? new Builder({ store: images, containers, root: this.root, emit: (action, id, attrs) => { events.publish('image', action, id, attrs); } })
+      : undefined;
     this.services = {
-      containers, images, events, volumes, networks,
+      containers, images, events, volumes, networks, builder,
       info: {
         id: engineId(this.root), root: this.root, socketPath: this.socketPath, defaultRuntime,
         runtimes: Object.fromEntries(Object.entries(runtimes).map(([k, v]) => [k, v.path])), startedAt: new Date(),
@@ -233,6 +241,8 @@ export class Engine {
   /** Stops serving. Containers keep running: their monitors do not depend on the engine. */
   async close(): Promise<void> {
     this.containers?.close();
+    // Container records are written off the main thread: the last ones land before the engine goes.
+    await this.containers?.flush();
     // The published ports close with the engine (a userland proxy); the next engine opens them again.
     await this.proxy?.closeAll();
     // Test runs (TSCOMPOSE_EPHEMERAL_NETWORKS=1, set by vitest.config.ts): an engine left with no running

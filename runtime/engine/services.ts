@@ -6,6 +6,7 @@ import type { ContainerManager } from '../containers/container-manager.js';
 import type { EventBus } from './event-bus.js';
 import type { NetworkManager } from '../networks/index.js';
 import type { VolumeStore } from '../volumes/index.js';
+import type { Builder } from '../build/index.js';
 
 /** The image store's surface the engine uses (E1's ImageStore implements it). */
 export type ImageBackend = Pick<ImageStore, 'pull' | 'list' | 'inspect' | 'tag' | 'remove' | 'prune' | 'load' | 'save' | 'importRootfs' | 'rootfsLayers' | 'config'>;
@@ -14,6 +15,9 @@ export type ContainerBackend = Pick<ContainerManager,
   'create' | 'start' | 'stop' | 'restart' | 'kill' | 'wait' | 'inspect' | 'list' | 'logs' | 'attachOutput' | 'top' | 'pause' |
   'unpause' | 'rename' | 'remove' | 'find' | 'all' | 'imageInUse' | 'openAttach' | 'attachesThroughMonitor' | 'execs' |
   'connectNetwork' | 'disconnectNetwork'>;
+
+/** The builder's surface the engine uses (runtime/build). */
+export type BuildBackend = Pick<Builder, 'build' | 'pruneCache'>;
 
 export interface EngineInfo {
   id: string;
@@ -33,4 +37,6 @@ export interface EngineServices {
   volumes?: VolumeStore;
   /** Absent: the /networks routes answer 501 (route tests without a network layer). */
   networks?: NetworkManager;
+  /** Absent: POST /build answers 501 (engines over a test image backend). */
+  builder?: BuildBackend;
 }

@@ -126,8 +126,12 @@ export class ContentStore {
     await fsp.rename(ingestFile, dest);
   }
 
-  /** Stores a buffer, verifying it against `expected` when given. Returns its digest. */
-  async putBuffer(data: Buffer, expected?: string, what = 'blob'): Promise<string> {
+  /**
+   * Stores a buffer, verifying it against `expected` when given. Returns its
+   * digest. `sync: false` skips the fsync: for callers that flush the whole
+   * store (syncfs) before anything refers to the blob.
+   */
+  async putBuffer(data: Buffer, expected?: string, what = 'blob', opts: { sync?: boolean } = {}): Promise<string> {
     const digest = sha256Digest(data);
     if (expected && digest !== expected) throw new DigestMismatchError(expected, digest, what);
     if (this.has(digest)) return digest;
@@ -135,7 +139,7 @@ export class ContentStore {
     const fh = await fsp.open(tmp, 'w', 0o644);
     try {
       await fh.writeFile(data);
-      await fh.sync();
+      if (opts.sync !== false) await fh.sync();
     } finally {
       await fh.close();
     }

@@ -14,13 +14,14 @@ import type {
   ImportOptions,
   PruneOptions,
   PruneResult,
+  FetchResult,
   PullOptions,
   PullProgress,
   RemoveOptions,
   RemoveResult,
   StoreOptions,
 } from './types.js';
-import { pullImage } from './pull.js';
+import { fetchImage, pullImage } from './pull.js';
 import { loadArchive, saveArchive } from './archive.js';
 import { importRootfs } from './import.js';
 
@@ -178,6 +179,16 @@ export class ImageStore {
   async pull(ref: string, opts: PullOptions = {}): Promise<ImageRecord> {
     const id = await pullImage(this, parseReference(ref), opts);
     return this.record(id);
+  }
+
+  /**
+   * Downloads `ref`'s manifest, config and layer blobs into the content
+   * store, each verified, without unpacking or recording an image (like
+   * `skopeo copy`). A later `pull` unpacks the stored blobs instead of
+   * downloading them; until then an image remove or prune may collect them.
+   */
+  async fetch(ref: string, opts: PullOptions = {}): Promise<FetchResult> {
+    return fetchImage(this, parseReference(ref), opts);
   }
 
   /** Every image, newest first. */

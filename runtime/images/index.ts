@@ -32,6 +32,7 @@ export type {
   PruneResult,
   ImportOptions,
   StoreOptions,
+  FetchResult,
 } from './types.js';
 export {
   ImageError,

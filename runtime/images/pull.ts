@@ -1,100 +1,215 @@
 // Pull: manifest (→ platform manifest), config, then the missing layers in
 // parallel. Each layer is one pass: download → sha256 of the compressed
 // bytes + copy to ingest/ → decompress → sha256 of the tar → tsc-unpack; the
-// blob and the layer are committed only when both digests match.
-import { closeSync, openSync, promises as fsp, writeSync } from 'node:fs';
+// blob and the layer are committed only when both digests match. A layer
+// whose blob is already stored (an earlier fetch) is unpacked from it.
+// Fetch: the same download of every blob into the content store, verified,
+// with nothing unpacked or recorded (what `skopeo copy` does).
+//
+// Transport: plain http for loopback registries and those listed insecure
+// (https without verification when such a registry only speaks https, as
+// Docker does); verified https otherwise, trusting the CAs of Docker's
+// certs.d folder for the registry (registry-tls.ts) besides the system's.
+import { closeSync, fsyncSync, openSync, promises as fsp, writeSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { Transform } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { DigestMismatchError, InvalidImageError } from './errors.js';
-import { HashingStream, sha256Digest, assertDigest } from './content-store.js';
+import { HashingStream, assertDigest, fsyncDir, sha256Digest } from './content-store.js';
 import { chainIds, compressionOfMediaType, type Compression } from './layer-store.js';
 import { MANIFEST_ACCEPT, MT, parseManifest, parsePlatform, selectManifest, type Descriptor, type ImageManifest } from './manifest.js';
 import { ProgressReporter } from './progress.js';
 import { digestKey, familiarName, tagKey, type ImageReference } from './reference.js';
+import { certsDirOf, loadRegistryTls } from './registry-tls.js';
 import { RegistryClient, isLoopbackHost, isRetryableError, readResponse, backoffMs } from './registry-client.js';
 import { loadDockerCredentials } from './docker-config.js';
 import type { ImageStore } from './image-store.js';
-import type { ImageConfigBlob, PullOptions } from './types.js';
+import type { FetchResult, ImageConfigBlob, PullOptions } from './types.js';
 
 const MAX_MANIFEST = 4 << 20;
 const MAX_CONFIG = 8 << 20;
 
+/** What resolving a reference against its registry gives: the image's manifest and config, in the store. */
+interface Resolved {
+  client: RegistryClient;
+  repoPath: string;
+  scope: string;
+  manifest: ImageManifest;
+  /** The digest a user can pull again: the index's when there was one. */
+  repoDigest: string;
+  configDigest: string;
+  diffIds: string[];
+  chain: string[];
+  /** Whether a manifest or config blob was new to the store. */
+  wroteBlobs: boolean;
+}
+
+function openClient(store: ImageStore, ref: ImageReference, opts: PullOptions): RegistryClient {
+  const host = ref.registryHost;
+  const certsDir = certsDirOf(store.options.certsDir);
+  const tls = loadRegistryTls(certsDir, host);
+  // A registry listed as insecure is always tried over plain http first (https without verification if it
+  // insists on TLS); a loopback one too, unless its certs.d folder says it has TLS with a CA of its own.
+  const listed = (store.options.insecureRegistries ?? []).some((h) => h.toLowerCase() === ref.domain.toLowerCase() || h.toLowerCase() === host.toLowerCase());
+  const insecure = listed || (!tls && isLoopbackHost(ref.domain));
+  const auth = opts.auth ?? loadDockerCredentials(ref.domain, store.options.dockerConfigDir);
+  return new RegistryClient({ host, insecure, tls, certsDir, auth, signal: opts.signal });
+}
+
+/**
+ * Manifest (an index resolved to this platform's manifest) and config,
+ * stored and pinned. `syncBlobs: false` when the caller flushes the store
+ * (syncfs) before recording anything that refers to them.
+ */
+async function resolveImage(
+  store: ImageStore,
+  client: RegistryClient,
+  ref: ImageReference,
+  opts: PullOptions,
+  unpins: Array<() => void>,
+  syncBlobs: boolean,
+): Promise<Resolved> {
+  const sync = { sync: syncBlobs };
+  let wrote = false;
+  const put = async (body: Buffer, digest: string, what: string) => {
+    if (store.content.has(digest)) return;
+    await store.content.putBuffer(body, digest, what, sync);
+    wrote = true;
+  };
+  const scope = `repository:${ref.path}:pull`;
+  const repoPath = `/v2/${ref.path}`;
+  const top = await fetchManifest(client, repoPath, ref.digest ?? ref.tag!, scope, ref.digest);
+  let manifest: ImageManifest;
+  const parsed = parseManifest(top.body, top.contentType, `${ref.name}`);
+  if (parsed.kind === 'index') {
+    const pick: Descriptor = selectManifest(parsed.index, parsePlatform(opts.platform));
+    const m = await fetchManifest(client, repoPath, pick.digest, scope, pick.digest);
+    const inner = parseManifest(m.body, m.contentType, `${ref.name}@${pick.digest}`);
+    if (inner.kind !== 'manifest') throw new InvalidImageError(`${ref.name}@${pick.digest}: an index inside an index is not supported`);
+    manifest = inner.manifest;
+    unpins.push(store.pin([pick.digest]));
+    await put(m.body, pick.digest, 'manifest');
+  } else {
+    manifest = parsed.manifest;
+  }
+  unpins.push(store.pin([top.digest]));
+  await put(top.body, top.digest, 'manifest');
+
+  const cfgDesc = manifest.config;
+  assertDigest(cfgDesc.digest, 'config digest');
+  unpins.push(store.pin([cfgDesc.digest]));
+  if (!store.content.has(cfgDesc.digest)) {
+    const res = await client.request('GET', `${repoPath}/blobs/${cfgDesc.digest}`, scope);
+    const body = await readResponse(res, MAX_CONFIG);
+    await put(body, cfgDesc.digest, 'image config');
+  }
+  const config = store.content.readJson<ImageConfigBlob>(cfgDesc.digest);
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length !== manifest.layers.length) {
+    throw new InvalidImageError(`${ref.name}: manifest has ${manifest.layers.length} layers but the config lists ${diffIds.length} diff_ids`);
+  }
+  for (const layer of manifest.layers) assertDigest(layer.digest, 'layer digest');
+  return { client, repoPath, scope, manifest, repoDigest: top.digest, configDigest: cfgDesc.digest, diffIds, chain: chainIds(diffIds), wroteBlobs: wrote };
+}
+
+function layerCompression(ref: ImageReference, layer: Descriptor): Compression {
+  const compression = compressionOfMediaType(layer.mediaType);
+  if (!compression || layer.mediaType === MT.dockerLayerForeign) {
+    throw new InvalidImageError(`${ref.name}: layer ${layer.digest} has unsupported media type "${layer.mediaType}"`);
+  }
+  return compression;
+}
+
 /** Pulls `ref` into `store`; returns the image id. */
 export async function pullImage(store: ImageStore, ref: ImageReference, opts: PullOptions): Promise<string> {
   const progress = new ProgressReporter(opts.onProgress);
-  const insecure = isLoopbackHost(ref.domain) || (store.options.insecureRegistries ?? []).some((h) => h.toLowerCase() === ref.domain.toLowerCase());
-  const auth = opts.auth ?? loadDockerCredentials(ref.domain, store.options.dockerConfigDir);
-  const client = new RegistryClient({ host: ref.registryHost, insecure, auth, signal: opts.signal });
-  const scope = `repository:${ref.path}:pull`;
-  const repoPath = `/v2/${ref.path}`;
+  const client = openClient(store, ref, opts);
   const unpins: Array<() => void> = [];
   try {
     progress.status(`Pulling from ${ref.path}`, ref.digest ?? ref.tag);
+    // the manifest and config blobs are made durable by the syncfs below, with the layers
+    const r = await resolveImage(store, client, ref, opts, unpins, false);
+    unpins.push(store.pin(r.chain));
+    const imageExisted = store.hasImage(r.configDigest);
 
-    // 1. manifest (index → platform manifest)
-    const top = await fetchManifest(client, repoPath, ref.digest ?? ref.tag!, scope, ref.digest);
-    let manifest: ImageManifest;
-    const parsed = parseManifest(top.body, top.contentType, `${ref.name}`);
-    if (parsed.kind === 'index') {
-      const pick: Descriptor = selectManifest(parsed.index, parsePlatform(opts.platform));
-      const m = await fetchManifest(client, repoPath, pick.digest, scope, pick.digest);
-      const inner = parseManifest(m.body, m.contentType, `${ref.name}@${pick.digest}`);
-      if (inner.kind !== 'manifest') throw new InvalidImageError(`${ref.name}@${pick.digest}: an index inside an index is not supported`);
-      manifest = inner.manifest;
-      await store.content.putBuffer(m.body, pick.digest, 'manifest');
-      unpins.push(store.pin([pick.digest]));
-    } else {
-      manifest = parsed.manifest;
-    }
-    // RepoDigests name what the user can pull again: the index digest when there was one
-    const repoDigestValue = top.digest;
-    await store.content.putBuffer(top.body, repoDigestValue, 'manifest');
-    unpins.push(store.pin([repoDigestValue]));
-
-    // 2. config
-    const cfgDesc = manifest.config;
-    assertDigest(cfgDesc.digest, 'config digest');
-    unpins.push(store.pin([cfgDesc.digest]));
-    if (!store.content.has(cfgDesc.digest)) {
-      const res = await client.request('GET', `${repoPath}/blobs/${cfgDesc.digest}`, scope);
-      const body = await readResponse(res, MAX_CONFIG);
-      await store.content.putBuffer(body, cfgDesc.digest, 'image config');
-    }
-    const config = store.content.readJson<ImageConfigBlob>(cfgDesc.digest);
-    const diffIds = config.rootfs?.diff_ids ?? [];
-    if (diffIds.length !== manifest.layers.length) {
-      throw new InvalidImageError(`${ref.name}: manifest has ${manifest.layers.length} layers but the config lists ${diffIds.length} diff_ids`);
-    }
-    const chain = chainIds(diffIds);
-    unpins.push(store.pin(chain));
-    const imageExisted = store.hasImage(cfgDesc.digest);
-
-    // 3. layers
     const jobs: Array<() => Promise<void>> = [];
-    manifest.layers.forEach((layer, i) => {
-      assertDigest(layer.digest, 'layer digest');
+    r.manifest.layers.forEach((layer, i) => {
       const id = layer.digest.slice(7, 19);
-      if (store.layers.has(chain[i])) {
+      if (store.layers.has(r.chain[i])) {
         progress.status('Already exists', id);
         return;
       }
-      const compression = compressionOfMediaType(layer.mediaType);
-      if (!compression || layer.mediaType === MT.dockerLayerForeign) {
-        throw new InvalidImageError(`${ref.name}: layer ${layer.digest} has unsupported media type "${layer.mediaType}"`);
+      const compression = layerCompression(ref, layer);
+      const parent = i > 0 ? r.chain[i - 1] : null;
+      unpins.push(store.pin([layer.digest]));
+      if (store.content.has(layer.digest)) {
+        // fetched before (`fetchImage`), or the blob of a layer since removed: no download
+        progress.status('Download complete', id);
+        jobs.push(async () => {
+          await store.layers.unpack(r.chain[i], r.diffIds[i], parent, store.content.open(layer.digest), compression, { blob: { digest: layer.digest, compression } });
+          progress.status('Pull complete', id);
+        });
+        return;
       }
       progress.status('Pulling fs layer', id);
-      jobs.push(() => pullLayer(store, client, repoPath, scope, layer, compression, diffIds[i], chain[i], i > 0 ? chain[i - 1] : null, progress, opts.signal));
+      jobs.push(async () => {
+        await downloadLayer(store, r, layer, progress, opts.signal, async (src, verify) => {
+          await store.layers.unpack(r.chain[i], r.diffIds[i], parent, src, compression, { blob: { digest: layer.digest, compression }, verify });
+        });
+      });
     });
     await runLimited(jobs, store.options.maxConcurrentDownloads ?? 3);
-    if (jobs.length) await store.layers.sync();
+    if (jobs.length || r.wroteBlobs) await store.layers.sync();
 
-    // 4. record
     const tags = ref.tag && !ref.digest ? [tagKey(ref)] : [];
-    await store.registerImage(cfgDesc.digest, { tags, repoDigest: digestKey(ref.name, repoDigestValue), manifestDigest: repoDigestValue });
-    progress.status(`Digest: ${repoDigestValue}`);
+    await store.registerImage(r.configDigest, { tags, repoDigest: digestKey(ref.name, r.repoDigest), manifestDigest: r.repoDigest });
+    progress.status(`Digest: ${r.repoDigest}`);
     const shown = ref.digest ? `${familiarName(ref.name)}@${ref.digest}` : tagKey(ref);
     progress.status(imageExisted && jobs.length === 0 ? `Status: Image is up to date for ${shown}` : `Status: Downloaded newer image for ${shown}`);
-    return cfgDesc.digest;
+    return r.configDigest;
+  } finally {
+    for (const u of unpins) u();
+    client.close();
+  }
+}
+
+/**
+ * Downloads `ref`'s manifest, config and layer blobs into the content store,
+ * each verified against its digest, without unpacking anything or recording
+ * an image (what `skopeo copy` does). A later pull of the same image unpacks
+ * the stored blobs instead of downloading them; until then the next garbage
+ * collection (image remove or prune) may delete them.
+ */
+export async function fetchImage(store: ImageStore, ref: ImageReference, opts: PullOptions): Promise<FetchResult> {
+  const progress = new ProgressReporter(opts.onProgress);
+  const client = openClient(store, ref, opts);
+  const unpins: Array<() => void> = [];
+  try {
+    progress.status(`Pulling from ${ref.path}`, ref.digest ?? ref.tag);
+    const r = await resolveImage(store, client, ref, opts, unpins, store.layers.durable);
+    const layers = r.manifest.layers.map((l) => l.digest);
+    unpins.push(store.pin(layers));
+    let downloaded = 0;
+    const seen = new Set<string>();
+    const jobs: Array<() => Promise<void>> = [];
+    for (const layer of r.manifest.layers) {
+      const id = layer.digest.slice(7, 19);
+      layerCompression(ref, layer);
+      if (store.content.has(layer.digest) || seen.has(layer.digest)) {
+        progress.status('Already exists', id);
+        continue;
+      }
+      seen.add(layer.digest);
+      progress.status('Pulling fs layer', id);
+      jobs.push(async () => {
+        downloaded += await downloadLayer(store, r, layer, progress, opts.signal, null);
+      });
+    }
+    await runLimited(jobs, store.options.maxConcurrentDownloads ?? 3);
+    // the blobs were fsynced before their rename; this makes the renames durable
+    if (jobs.length && store.layers.durable) await fsyncDir(store.content.blobsDir);
+    progress.status(`Digest: ${r.repoDigest}`);
+    return { manifestDigest: r.repoDigest, configDigest: r.configDigest, layers, downloaded };
   } finally {
     for (const u of unpins) u();
     client.close();
@@ -137,15 +252,23 @@ async function runLimited(jobs: Array<() => Promise<void>>, limit: number): Prom
   if (failure !== undefined) throw failure;
 }
 
-/** Copies every chunk into an fd as it passes (the blob's ingest file). */
+function writeAllSync(fd: number, chunk: Buffer): void {
+  let off = 0;
+  while (off < chunk.length) off += writeSync(fd, chunk, off);
+}
+
+/**
+ * Copies every chunk into an fd as it passes (the blob's ingest file).
+ * Synchronous writes: they only copy into the page cache, and a thread-pool
+ * round trip per chunk would cost more than the copy.
+ */
 class TeeToFd extends Transform {
   constructor(private readonly fd: number) {
     super({ highWaterMark: 1 << 20 });
   }
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
     try {
-      let off = 0;
-      while (off < chunk.length) off += writeSync(this.fd, chunk, off);
+      writeAllSync(this.fd, chunk);
       cb(null, chunk);
     } catch (err) {
       cb(err as Error);
@@ -153,19 +276,46 @@ class TeeToFd extends Transform {
   }
 }
 
-async function pullLayer(
+/** The end of a download that is only stored (fetch): writes into an fd, several chunks per system call. */
+class FdSink extends Writable {
+  constructor(private readonly fd: number) {
+    super({ highWaterMark: 1 << 20 });
+  }
+  override _write(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
+    try {
+      writeAllSync(this.fd, chunk);
+      cb();
+    } catch (err) {
+      cb(err as Error);
+    }
+  }
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
+    try {
+      writeAllSync(this.fd, chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk)));
+      cb();
+    } catch (err) {
+      cb(err as Error);
+    }
+  }
+}
+
+/**
+ * Downloads one layer blob in a single pass: the response is hashed and
+ * copied into an ingest file as it arrives, and (for a pull) the same chunks
+ * go on to `consume` (decompress → diff-id hash → unpacker), so the blob is
+ * never read back. `verify`, run by the consumer once the stream ended,
+ * checks the digest and moves the blob into place; with no consumer (fetch)
+ * that happens here, after an fsync when the store is durable. Retries the
+ * whole layer on network errors. Returns the bytes downloaded.
+ */
+async function downloadLayer(
   store: ImageStore,
-  client: RegistryClient,
-  repoPath: string,
-  scope: string,
+  r: Resolved,
   layer: Descriptor,
-  compression: Compression,
-  diffId: string,
-  chainId: string,
-  parent: string | null,
   progress: ProgressReporter,
   signal: AbortSignal | undefined,
-): Promise<void> {
+  consume: ((src: Readable, verify: () => Promise<void>) => Promise<void>) | null,
+): Promise<number> {
   const id = layer.digest.slice(7, 19);
   for (let attempt = 0; ; attempt++) {
     const ingest = store.content.ingestPath();
@@ -178,32 +328,40 @@ async function pullLayer(
       }
     };
     try {
-      const res: IncomingMessage = await client.request('GET', `${repoPath}/blobs/${layer.digest}`, scope);
+      const res: IncomingMessage = await r.client.request('GET', `${r.repoPath}/blobs/${layer.digest}`, r.scope);
       const total = Number(res.headers['content-length'] ?? layer.size) || layer.size;
       const hasher = new HashingStream((n) => progress.bytes('Downloading', id, n, total));
-      const src = res.pipe(hasher).pipe(new TeeToFd(fd));
-      res.on('error', (e) => src.destroy(e));
-      hasher.on('error', (e) => src.destroy(e));
-      await store.layers.unpack(chainId, diffId, parent, src, compression, {
-        blob: { digest: layer.digest, compression },
-        verify: async () => {
-          const got = hasher.digest();
-          if (got !== layer.digest) throw new DigestMismatchError(layer.digest, got, 'layer blob');
-          progress.status('Verifying Checksum', id);
-          progress.status('Download complete', id);
+      const check = () => {
+        const got = hasher.digest();
+        if (got !== layer.digest) throw new DigestMismatchError(layer.digest, got, 'layer blob');
+        progress.status('Verifying Checksum', id);
+        progress.status('Download complete', id);
+      };
+      if (consume) {
+        const src = res.pipe(hasher).pipe(new TeeToFd(fd));
+        res.on('error', (e) => src.destroy(e));
+        hasher.on('error', (e) => src.destroy(e));
+        await consume(src, async () => {
+          check();
           closeFd();
           await store.content.commit(ingest, layer.digest);
           progress.bytes('Extracting', id, total, total, true);
-        },
-      });
-      progress.status('Pull complete', id);
-      return;
+        });
+        progress.status('Pull complete', id);
+      } else {
+        await pipeline(res, hasher, new FdSink(fd));
+        check();
+        if (store.layers.durable) fsyncSync(fd);
+        closeFd();
+        await store.content.commit(ingest, layer.digest);
+      }
+      return hasher.bytes;
     } catch (err) {
       closeFd();
       await fsp.rm(ingest, { force: true });
       if (attempt >= 3 || !isRetryableError(err) || signal?.aborted) throw err;
       progress.status(`Retrying in ${Math.round(backoffMs(attempt) / 1000)} seconds`, id);
-      await new Promise((r) => setTimeout(r, backoffMs(attempt)));
+      await new Promise((res) => setTimeout(res, backoffMs(attempt)));
     } finally {
       closeFd();
     }

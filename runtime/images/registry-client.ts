@@ -8,12 +8,21 @@ import type { IncomingMessage } from 'node:http';
 import { RegistryError } from './errors.js';
 import type { RegistryAuth } from './types.js';
 import { parseWwwAuthenticate, type Challenge } from './www-authenticate.js';
+import { DEFAULT_CERTS_DIR, tlsErrorFor, type RegistryTls } from './registry-tls.js';
 
 export interface RegistryClientOptions {
   /** host[:port] to reach (`registry-1.docker.io`, `127.0.0.1:5000`). */
   host: string;
-  /** Plain http. */
+  /**
+   * Plain http. A server that answers that it speaks https (Go's "Client
+   * sent an HTTP request to an HTTPS server") is then reached over https
+   * without certificate verification, as Docker does for insecure registries.
+   */
   insecure: boolean;
+  /** CAs and client certificate from certs.d for https (see registry-tls.ts). */
+  tls?: RegistryTls;
+  /** The certs.d root, named in the error for an untrusted certificate. */
+  certsDir?: string;
   auth?: RegistryAuth;
   signal?: AbortSignal;
   /** Retries after the first try for network errors and 5xx/429. Default 3. */
@@ -69,16 +78,36 @@ function errorText(body: Buffer): string {
   return body.toString('utf8').trim().slice(0, 200);
 }
 
+/** What Go's net/http and nginx answer to plain http on a TLS port. */
+const HTTPS_ONLY_RE = /client sent an http request to an https server|plain http request was sent to https port/i;
+
 export class RegistryClient {
-  private readonly agent: http.Agent;
+  private agent: http.Agent;
   private readonly tokens = new Map<string, string>();
   private challenge: Challenge | undefined;
   private pinged = false;
-  readonly base: string;
+  private scheme: 'http' | 'https';
+  private baseUrl: string;
 
   constructor(readonly opts: RegistryClientOptions) {
-    this.base = `${opts.insecure ? 'http' : 'https'}://${opts.host}`;
-    this.agent = opts.insecure ? new http.Agent({ keepAlive: true, maxSockets: 8 }) : new https.Agent({ keepAlive: true, maxSockets: 8 });
+    this.scheme = opts.insecure ? 'http' : 'https';
+    this.baseUrl = `${this.scheme}://${opts.host}`;
+    this.agent = opts.insecure ? new http.Agent({ keepAlive: true, maxSockets: 8 }) : this.httpsAgent(true);
+  }
+
+  private httpsAgent(verify: boolean): https.Agent {
+    const t = this.opts.tls;
+    return new https.Agent({ keepAlive: true, maxSockets: 8, ca: t?.ca, cert: t?.cert, key: t?.key, rejectUnauthorized: verify });
+  }
+
+  /** `http(s)://host[:port]`, after the insecure fallback to https, if any. */
+  get base(): string {
+    return this.baseUrl;
+  }
+
+  /** Whether requests go over https (after the insecure fallback, if any). */
+  get tlsInUse(): boolean {
+    return this.scheme === 'https';
   }
 
   close(): void {
@@ -92,8 +121,16 @@ export class RegistryClient {
   /** GET /v2/: learns how the registry wants to be authenticated. */
   async ping(): Promise<void> {
     if (this.pinged) return;
-    const res = await this.withRetries(() => this.raw('GET', `${this.base}/v2/`, {}));
-    const body = await readAll(res, 1 << 20);
+    let res = await this.withRetries(() => this.raw('GET', `${this.base}/v2/`, {}));
+    let body = await readAll(res, 1 << 20);
+    if (this.scheme === 'http' && res.statusCode === 400 && HTTPS_ONLY_RE.test(body.toString('utf8'))) {
+      this.agent.destroy();
+      this.scheme = 'https';
+      this.baseUrl = `https://${this.opts.host}`;
+      this.agent = this.httpsAgent(false);
+      res = await this.withRetries(() => this.raw('GET', `${this.base}/v2/`, {}));
+      body = await readAll(res, 1 << 20);
+    }
     if (res.statusCode === 401) {
       const ch = parseWwwAuthenticate(String(res.headers['www-authenticate'] ?? ''));
       this.challenge = ch.find((c) => c.scheme === 'bearer') ?? ch.find((c) => c.scheme === 'basic');
@@ -221,7 +258,7 @@ export class RegistryClient {
   private raw(method: string, url: string, headers: Record<string, string>, body?: Buffer): Promise<IncomingMessage> {
     const u = new URL(url);
     const mod = u.protocol === 'http:' ? http : https;
-    const agent = (u.protocol === 'http:') === this.opts.insecure && u.host === this.opts.host ? this.agent : undefined;
+    const agent = u.protocol === `${this.scheme}:` && u.host === this.opts.host ? this.agent : undefined;
     return new Promise((resolve, reject) => {
       const req = mod.request(
         u,
@@ -233,7 +270,7 @@ export class RegistryClient {
         },
         resolve,
       );
-      req.on('error', reject);
+      req.on('error', (err) => reject((u.protocol === 'https:' && tlsErrorFor(err, u.host, this.opts.certsDir ?? DEFAULT_CERTS_DIR)) || err));
       req.end(body);
     });
   }

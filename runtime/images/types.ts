@@ -181,4 +181,22 @@ export interface StoreOptions {
   durable?: boolean;
   /** Parallel layer downloads. Default 3. */
   maxConcurrentDownloads?: number;
+  /**
+   * Docker's certs.d: `<certsDir>/<host[:port]>/*.crt` are CAs trusted for
+   * that registry (with `*.cert` + `*.key` a client certificate); a registry
+   * with such a folder is reached over verified https, even a loopback one.
+   * Default: env TSCOMPOSE_CERTS_D, else /etc/docker/certs.d.
+   */
+  certsDir?: string;
+}
+
+/** What `ImageStore.fetch` stored. */
+export interface FetchResult {
+  /** The manifest (or index) digest of the reference. */
+  manifestDigest: string;
+  configDigest: string;
+  /** Layer blob digests, in manifest order. */
+  layers: string[];
+  /** Layer bytes downloaded (0 when every blob was already stored). */
+  downloaded: number;
 }

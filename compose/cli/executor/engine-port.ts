@@ -28,6 +28,7 @@ export type Engine = Pick<
   | 'startExec'
   | 'inspectExec'
   | 'pullImage'
+  | 'buildImage'
   | 'listImages'
   | 'inspectImage'
   | 'removeImage'
@@ -38,4 +39,6 @@ export type Engine = Pick<
   | 'createVolume'
   | 'listVolumes'
   | 'removeVolume'
->;
+> &
+  // Optional: a TTY keeps its default size with an engine (or a fake) that cannot resize.
+  Partial<Pick<HttpEngineClient, 'resizeExec' | 'resizeContainer'>>;

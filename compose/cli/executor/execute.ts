@@ -9,7 +9,7 @@
 // resource it touches, after any number of working ones; the task board
 // counts on it (planSteps below).
 
-import { EngineApiError, type MountPoint, type NetworkCreateRequest } from '../../../runtime/client/index.js';
+import { EngineApiError, EngineStreamError, packBuildContext, type MountPoint, type NetworkCreateRequest } from '../../../runtime/client/index.js';
 import { walk } from '../../graph/walk.js';
 import type {
   AwaitConditionOp,
@@ -23,6 +23,7 @@ import type {
 } from '../../plan/plan.js';
 import type { Project } from '../../types.js';
 import { awaitContainer } from './await-container.js';
+import { buildPlanOf, type BuildSettings } from './build-request.js';
 import { systemClock, type Clock } from './clock.js';
 import { buildCreateRequest } from './create-request.js';
 import type { Engine } from './engine-port.js';
@@ -41,6 +42,8 @@ export interface ExecuteOptions {
   readonly configFiles?: readonly string[];
   readonly environmentFiles?: readonly string[];
   readonly version?: string;
+  /** `--no-cache`, `--pull`, `--build-arg` of build / up --build. */
+  readonly build?: BuildSettings;
 }
 
 export interface ResourceRef {
@@ -203,9 +206,48 @@ class PlanRun {
 
   private async build(op: BuildImageOp): Promise<void> {
     this.emit('image', op.image, 'Building');
-    throw new ComposeRunError(
-      `service "${op.service}" needs its image built from ${op.build.context}, and building is not supported by this engine yet: build "${op.image}" with another tool and load it, or set image: to an image the engine can pull`,
-    );
+    const settings = this.options.build ?? {};
+    const plan = buildPlanOf(op, this.options.project.name, this.options.version ?? '0.0.0', settings);
+    for (const warning of plan.warnings) this.options.emit({ kind: 'warning', message: warning });
+    let packed;
+    try {
+      packed = packBuildContext(plan.context, { dockerfile: plan.dockerfile, dockerfileInline: plan.dockerfileInline });
+    } catch (err) {
+      throw new ComposeRunError(`service "${op.service}": ${(err as Error).message}`);
+    }
+    // The last lines of output go with an error: they say why a RUN step failed.
+    const tail: string[] = [];
+    let partial = '';
+    const line = (text: string): void => {
+      if (/^Step \d+\/\d+ : /.test(text)) this.emit('image', op.image, 'Building', text.length > 100 ? `${text.slice(0, 97)}...` : text);
+      else if (/^ ---> |^Removing intermediate container /.test(text)) return;
+      else {
+        tail.push(text);
+        if (tail.length > 12) tail.shift();
+        if (settings.showOutput) this.options.emit({ kind: 'log', container: op.image, service: op.service, stream: 'stdout', line: text });
+      }
+    };
+    try {
+      const stream = this.engine.buildImage(packed.tar, { ...plan.options, dockerfile: packed.dockerfile, signal: this.options.signal });
+      for await (const message of stream) {
+        if (message.stream === undefined) continue;
+        const parts = (partial + message.stream).split('\n');
+        partial = parts.pop() ?? '';
+        for (const p of parts) line(p.replace(/\r$/, ''));
+      }
+      if (partial) line(partial);
+      await packed.done;
+    } catch (err) {
+      if (err instanceof EngineStreamError || err instanceof EngineApiError) {
+        const output = tail.filter((l) => l.trim() !== '' && !err.message.includes(l.trim()));
+        throw new ComposeRunError(
+          `service "${op.service}" failed to build: ${err.message}${output.length ? `\n${output.map((l) => `  ${l}`).join('\n')}` : ''}`,
+        );
+      }
+      throw err;
+    }
+    this.imageIds.delete(op.image);
+    this.emit('image', op.image, 'Built');
   }
 
   private imageId(image: string): Promise<string | undefined> {
@@ -331,3 +373,4 @@ function volumeCreateRequest(op: CreateVolumeOp) {
     ...(c.driver_opts && Object.keys(c.driver_opts).length > 0 ? { DriverOpts: { ...c.driver_opts } } : {}),
   };
 }
+

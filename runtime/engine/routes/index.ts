@@ -3,9 +3,11 @@
 import { Router } from '../router.js';
 import type { EngineServices } from '../services.js';
 import { registerAuthRoute } from './auth.js';
+import { registerBuildRoutes } from './build.js';
 import { registerContainerRoutes } from './containers.js';
 import { registerImageRoutes } from './images.js';
 import { registerNetworkRoutes } from './networks.js';
+import { registerStatsArchiveRoutes } from './stats-archive.js';
 import { registerSystemRoutes } from './system.js';
 import { registerVolumeRoutes } from './volumes.js';
 
@@ -13,7 +15,9 @@ export function buildRouter(services: EngineServices, opts: { insecureRegistries
   const router = new Router();
   registerSystemRoutes(router, services);
   registerContainerRoutes(router, services);
+  registerStatsArchiveRoutes(router, services);
   registerImageRoutes(router, services);
+  registerBuildRoutes(router, services);
   registerNetworkRoutes(router, services);
   registerVolumeRoutes(router, services);
   registerAuthRoute(router, opts.insecureRegistries ?? []);

@@ -360,9 +360,9 @@ describe('other commands', () => {
     expect(engine.calls).toContain('pullImage nginx:1.27');
     const b = await runCli(engine, 'services:\n  app: {build: .}\n', ['build']);
     expect(b.code).toBe(1);
-    expect(b.stderr).toContain('building images is not supported by this engine yet (services app (app-app))');
+    expect(b.stderr).toContain('service "app": build context /srv/app does not exist');
     const cp = await runCli(engine, 'services:\n  app: {image: busybox}\n', ['cp', 'app:/etc/hosts', '.']);
     expect(cp.code).toBe(1);
-    expect(cp.stderr).toContain('tscompose cp is not supported yet');
+    expect(cp.stderr).toContain('no container found for service "app"');
   });
 });

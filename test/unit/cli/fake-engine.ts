@@ -308,6 +308,16 @@ export class FakeEngine implements Engine {
     this.addImage(ref);
     yield { status: `Downloaded newer image for ${ref}` };
   }
+  /** Builds "succeed": the context tar is drained, the tags become images carrying the labels sent. */
+  async *buildImage(context: NodeJS.ReadableStream | Buffer, opts: { tags?: string[]; labels?: Record<string, string>; dockerfile?: string } = {}): AsyncGenerator<ProgressMessage> {
+    this.calls.push(`buildImage ${(opts.tags ?? []).join(',')}`);
+    if (!Buffer.isBuffer(context)) for await (const _chunk of context) { /* drained */ }
+    yield { stream: 'Step 1/1 : FROM scratch\n' };
+    let id = '';
+    for (const t of opts.tags ?? []) id = this.addImage(t, opts.labels);
+    yield { aux: { ID: id } };
+    yield { stream: `Successfully built ${id.slice(7, 19)}\n` };
+  }
   async listImages(): Promise<ImageSummary[]> {
     return this.images.map((i) => ({ Id: i.id, ParentId: '', RepoTags: i.tags, RepoDigests: [], Created: 1_700_000_000, Size: 7_340_032, SharedSize: 0, Labels: i.labels ?? null, Containers: 0 }));
   }

@@ -44,12 +44,13 @@ describe('resolveUser', () => {
   const passwd = parsePasswd('root:x:0:0:root:/root:/bin/sh\napp:x:1000:1001::/home/app:/bin/sh\n# comment\n');
   const groups = parseGroup('root:x:0:\nstaff:x:50:app,other\napp:x:1001:\naudio:x:29:\n');
   it('resolves names, numbers and groups', () => {
-    expect(resolveUser('', passwd, groups)).toEqual({ uid: 0, gid: 0 });
-    expect(resolveUser('app', passwd, groups)).toEqual({ uid: 1000, gid: 1001, additionalGids: [50] });
-    expect(resolveUser('1000:audio', passwd, groups)).toEqual({ uid: 1000, gid: 29, additionalGids: [50] });
-    expect(resolveUser('4242', passwd, groups)).toEqual({ uid: 4242, gid: 0 });
-    expect(resolveUser('4242:4343', passwd, groups)).toEqual({ uid: 4242, gid: 4343 });
-    expect(resolveUser('root', passwd, groups, ['audio', '99'])).toEqual({ uid: 0, gid: 0, additionalGids: [29, 99] });
+    // The primary group is a supplementary one too, as dockerd 20.10 sends it to runc.
+    expect(resolveUser('', passwd, groups)).toEqual({ uid: 0, gid: 0, additionalGids: [0] });
+    expect(resolveUser('app', passwd, groups)).toEqual({ uid: 1000, gid: 1001, additionalGids: [1001, 50] });
+    expect(resolveUser('1000:audio', passwd, groups)).toEqual({ uid: 1000, gid: 29, additionalGids: [29, 50] });
+    expect(resolveUser('4242', passwd, groups)).toEqual({ uid: 4242, gid: 0, additionalGids: [0] });
+    expect(resolveUser('4242:4343', passwd, groups)).toEqual({ uid: 4242, gid: 4343, additionalGids: [4343] });
+    expect(resolveUser('root', passwd, groups, ['audio', '99'])).toEqual({ uid: 0, gid: 0, additionalGids: [0, 29, 99] });
   });
   it('names a missing user or group like Docker', () => {
     expect(() => resolveUser('ghost', passwd, groups)).toThrow('unable to find user ghost: no matching entries in passwd file');
