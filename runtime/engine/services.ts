@@ -9,7 +9,7 @@ import type { VolumeStore } from '../volumes/index.js';
 import type { Builder } from '../build/index.js';
 
 /** The image store's surface the engine uses (E1's ImageStore implements it). */
-export type ImageBackend = Pick<ImageStore, 'pull' | 'list' | 'inspect' | 'tag' | 'remove' | 'prune' | 'load' | 'save' | 'importRootfs' | 'rootfsLayers' | 'config'>;
+export type ImageBackend = Pick<ImageStore, 'pull' | 'list' | 'inspect' | 'tag' | 'remove' | 'prune' | 'load' | 'save' | 'importRootfs' | 'rootfsLayers' | 'config'> & Partial<Pick<ImageStore, 'history'>>;
 
 export type ContainerBackend = Pick<ContainerManager,
   'create' | 'start' | 'stop' | 'restart' | 'kill' | 'wait' | 'inspect' | 'list' | 'logs' | 'attachOutput' | 'top' | 'pause' |

@@ -45,6 +45,16 @@ interface DbFile {
 
 const HEX_PREFIX_RE = /^(?:sha256:)?([a-f0-9]{1,64})$/;
 
+/** One row of `GET /images/{name}/history`, Docker's shape. */
+export interface ImageHistoryEntry {
+  Id: string;
+  Created: number;
+  CreatedBy: string;
+  Tags: string[] | null;
+  Size: number;
+  Comment: string;
+}
+
 export class ImageStore {
   readonly dir: string;
   /** @internal */ readonly content: ContentStore;
@@ -464,6 +474,33 @@ export class ImageStore {
       if (!this.layers.has(c)) throw new InvalidImageError(`image ${id.slice(7, 19)}: layer ${c} is missing from the store; pull or load the image again`);
       return this.layers.shortLink(c);
     });
+  }
+
+  /**
+   * `docker history`: the config's history, newest first, each non-empty
+   * entry sized by its unpacked layer. Only the newest entry carries the
+   * image id; the others read `<missing>` as with a pulled image on dockerd.
+   */
+  history(imageId: string): ImageHistoryEntry[] {
+    const id = this.mustResolve(imageId);
+    const cfg = this.loadConfig(id);
+    const chain = chainIds(cfg.rootfs.diff_ids);
+    const entries = cfg.history && cfg.history.length > 0 ? cfg.history : chain.map(() => ({}) as NonNullable<typeof cfg.history>[number]);
+    let layer = 0;
+    const out: ImageHistoryEntry[] = entries.map((h) => {
+      const size = h.empty_layer ? 0 : (this.layers.get(chain[layer++] ?? '')?.size ?? 0);
+      return {
+        Id: '<missing>',
+        Created: h.created ? Math.floor(Date.parse(h.created) / 1000) : 0,
+        CreatedBy: h.created_by ?? '',
+        Tags: null,
+        Size: size,
+        Comment: h.comment ?? '',
+      };
+    });
+    out.reverse();
+    if (out.length > 0) { out[0].Id = id; out[0].Tags = this.tagsOf(id).length > 0 ? this.tagsOf(id) : null; }
+    return out;
   }
 
   /** The image's container config (Env, Cmd, Entrypoint, WorkingDir, User, ExposedPorts, Volumes, Labels, Healthcheck, StopSignal). */

@@ -17,7 +17,7 @@
 //   repositories.json                       names → image ids, image metadata (atomic temp+fsync+rename)
 //
 // Errors are classes from ./errors.js with `statusCode` for the HTTP answer.
-export { ImageStore } from './image-store.js';
+export { ImageStore, type ImageHistoryEntry } from './image-store.js';
 export type {
   ImageConfig,
   ImageConfigBlob,

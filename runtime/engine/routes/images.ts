@@ -144,6 +144,7 @@ export function registerImageRoutes(router: Router, s: EngineServices): void {
 
   router.add('GET', '/images/{name*}/history', (ctx) => {
     const img = store.inspect(ctx.params.name) ?? imageNotFound(ctx.params.name);
+    if (store.history) { sendJson(ctx.res!, 200, store.history(img.Id)); return; }
     const created = img.Created ? Math.floor(Date.parse(img.Created) / 1000) : 0;
     sendJson(ctx.res!, 200, [{ Id: img.Id, Created: created, CreatedBy: '', Tags: img.RepoTags, Size: img.Size, Comment: img.Comment }]);
   });

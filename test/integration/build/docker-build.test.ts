@@ -86,6 +86,11 @@ d('docker build against our engine', () => {
     expect(inspect.Config.Labels['org.example.name']).toBe('built here');
     expect(Object.keys(inspect.Config.ExposedPorts)).toEqual(['8080/tcp']);
     expect(inspect.Config.Cmd).toEqual(['sh', '-c', 'cat /app/made.txt /app/mode.txt; echo $APP_HOME']);
+    // `docker history`: newest first, the steps of the final stage on top of the base's entries
+    const history = (await f.ok(['history', '--no-trunc', '--format', '{{.ID}}|{{.CreatedBy}}', `${prefix}/app:1`])).trim().split('\n');
+    expect(history[0]).toMatch(new RegExp(`^${inspect.Id}\\|.*CMD \\["sh"`));
+    expect(history.some((l) => /^<missing>\|.*\/bin\/sh -c rm \/app\/src\/sub\/deep.txt/.test(l))).toBe(true);
+    expect(history.some((l) => /COPY --chown=1000:1000/.test(l) || /COPY .*owned.txt/.test(l))).toBe(true);
     // intermediate containers, step images, mounts and work folders are gone
     expect((await f.ok(['ps', '-aq'])).trim()).toBe('');
     expect((await f.ok(['images', '-q', '--filter', 'dangling=true'])).trim()).toBe('');
