@@ -3,6 +3,7 @@
 // `logs -f`). Streams end when the container stops (follow) or at the end of
 // the log, or when `signal` aborts.
 
+import { StringDecoder } from 'node:string_decoder';
 import { FrameDemuxer, LineSplitter, type HijackedStream } from '../../runtime/client/index.js';
 import type { Engine } from './executor/engine-port.js';
 import type { LogPrinter } from './ui/log-printer.js';
@@ -33,6 +34,29 @@ export async function printContainerLogs(engine: Engine, name: string, printer: 
     if (!options.signal?.aborted) throw err;
   }
   for (const stream of ['stdout', 'stderr'] as const) for (const line of splitters[stream].end()) printer.line(name, line);
+}
+
+/**
+ * One container's output as it is, stdout to stdout and stderr to stderr
+ * (`run` in the foreground, like `docker compose run`): no prefix, no line
+ * buffering, a character split across frames kept whole.
+ */
+export async function copyContainerOutput(engine: Engine, name: string, out: { stdout: (s: string) => void; stderr: (s: string) => void }, options: FollowOptions): Promise<void> {
+  const tty = (await engine.inspectContainer(name)).Config?.Tty ?? false;
+  const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  try {
+    for await (const frame of engine.logs(name, { ...options, tty })) {
+      if (frame.stream !== 'stdout' && frame.stream !== 'stderr') continue;
+      const text = decoders[frame.stream].write(frame.data);
+      if (text) out[frame.stream](text);
+    }
+  } catch (err) {
+    if (!options.signal?.aborted) throw err;
+  }
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const rest = decoders[stream].end();
+    if (rest) out[stream](rest);
+  }
 }
 
 export interface HijackedOutput {

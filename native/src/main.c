@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "exec-relay.h"
 #include "monitor.h"
 #include "runtime.h"
 #include "utils.h"
@@ -139,12 +140,13 @@ static const struct command {
     {"exec", cmd_exec, true},      {"features", cmd_features, false},
     {"ps", cmd_ps, false},         {"pause", cmd_pause, false},   {"resume", cmd_resume, false},
     {"list", cmd_list, false},     {"monitor", tsc_cmd_monitor, false},
+    {"exec-relay", tsc_cmd_exec_relay, false},
 };
 
 static int usage(int code) {
   fputs("usage: tscrun [--root DIR] [--log FILE] [--log-format text|json] COMMAND [ARGS]\n"
         "commands: create start state kill delete run exec features ps pause resume list "
-        "monitor\n",
+        "monitor exec-relay\n",
         code ? stderr : stdout);
   return code;
 }

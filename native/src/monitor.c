@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -32,10 +33,11 @@
 
 #define LINE_MAX_BYTES (16 * 1024) /* like dockerd: longer lines become partial entries */
 #define MAX_CLIENTS 8
+#define MAX_CONTROL 2
 #define DRAIN_MS 2000
 
 typedef struct {
-  const char *id, *bundle, *runtime, *runtime_root, *log_path, *exit_file, *pid_file, *attach;
+  const char *id, *bundle, *runtime, *runtime_root, *log_path, *exit_file, *pid_file, *attach, *control;
   long long max_size;
   int max_file, ready_fd;
   bool terminal, stdin_, stdin_once;
@@ -97,6 +99,11 @@ typedef struct {
 static stream_t S[2] = {{.fd = -1, .name = "stdout", .frame = 1}, {.fd = -1, .name = "stderr", .frame = 2}};
 static int clients[MAX_CLIENTS] = {-1, -1, -1, -1, -1, -1, -1, -1};
 static bool client_eof[MAX_CLIENTS]; /* half-closed: no more input, still gets output */
+static struct {
+  int fd;
+  size_t len;
+  char line[64];
+} ctl[MAX_CONTROL] = {{.fd = -1}, {.fd = -1}};
 
 static void feed(stream_t *s, const char *p, size_t n) {
   while (n) {
@@ -239,7 +246,7 @@ static pid_t read_pid_file(const char *path) {
 
 typedef struct {
   int out[2], err[2], in[2];
-  int console_l, attach_l, sfd, stdin_w;
+  int console_l, attach_l, control_l, sfd, stdin_w;
   char tmpdir[64], console_path[128], pid_path[PATH_MAX];
   pid_t init;
   tsc_cgroup_t *cg;
@@ -383,7 +390,7 @@ static int create_container(mon_t *m, tsc_err_t *err) {
 
 static int setup(mon_t *m, tsc_err_t *err) {
   m->out[0] = m->out[1] = m->err[0] = m->err[1] = m->in[0] = m->in[1] = -1;
-  m->console_l = m->attach_l = m->stdin_w = -1;
+  m->console_l = m->attach_l = m->control_l = m->stdin_w = -1;
   if (pipe2(m->out, O_CLOEXEC) < 0 || pipe2(m->err, O_CLOEXEC) < 0)
     return tsc_error(err, errno, "pipe");
   /* our ends only: the container's write ends must stay blocking */
@@ -410,6 +417,8 @@ static int setup(mon_t *m, tsc_err_t *err) {
   else
     snprintf(m->pid_path, sizeof m->pid_path, "%s/pid", m->tmpdir);
   if (O->attach && (m->attach_l = listen_unix(O->attach, err)) < 0)
+    return -1;
+  if (O->control && (m->control_l = listen_unix(O->control, err)) < 0)
     return -1;
   int r = mio_log_open(O->log_path, O->max_size, O->max_file);
   if (r < 0)
@@ -483,6 +492,78 @@ static void client_input(int i, int *stdin_w) {
     mio_write_all(*stdin_w, buf, (size_t)r);
 }
 
+/* ---------- the control socket: one command per line, one answer per line ---------- */
+
+static void accept_control(int lfd) {
+  long c = mio_accept4(lfd, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (c < 0)
+    return;
+  for (int i = 0; i < MAX_CONTROL; i++)
+    if (ctl[i].fd < 0) {
+      ctl[i].fd = (int)c, ctl[i].len = 0;
+      return;
+    }
+  mio_close((int)c); /* busy: the engine retries */
+}
+
+/* "123 " → 123; NULL unless a number in 1..65535 follows */
+static const char *parse_dim(const char *p, unsigned short *out) {
+  unsigned v = 0;
+  while (*p == ' ')
+    p++;
+  if (*p < '0' || *p > '9')
+    return NULL;
+  while (*p >= '0' && *p <= '9' && v <= 65535)
+    v = v * 10 + (unsigned)(*p++ - '0');
+  if (v == 0 || v > 65535)
+    return NULL;
+  *out = (unsigned short)v;
+  return p;
+}
+
+static bool starts(const char *s, const char *prefix) {
+  while (*prefix)
+    if (*s++ != *prefix++)
+      return false;
+  return true;
+}
+
+/* `resize ROWS COLS`: the pty's window size (the container gets SIGWINCH). */
+static const char *control_command(const char *line) {
+  if (starts(line, "resize ")) {
+    struct winsize ws = {0};
+    const char *p = parse_dim(line + 7, &ws.ws_row);
+    if (!p || !(p = parse_dim(p, &ws.ws_col)) || *p)
+      return "error usage: resize ROWS COLS\n";
+    if (!O->terminal || S[0].fd < 0)
+      return "error the container has no terminal\n";
+    return mio_sc(SYS_ioctl, S[0].fd, TIOCSWINSZ, (long)&ws, 0, 0, 0) < 0 ? "error TIOCSWINSZ failed\n" : "ok\n";
+  }
+  return "error unknown command\n";
+}
+
+static void control_input(int i) {
+  long r = mio_read(ctl[i].fd, ctl[i].line + ctl[i].len, sizeof ctl[i].line - 1 - ctl[i].len);
+  if (r == -EAGAIN || r == -EINTR)
+    return;
+  if (r <= 0) {
+    mclose(&ctl[i].fd);
+    return;
+  }
+  ctl[i].len += (size_t)r;
+  char *nl;
+  while ((nl = (char *)mio_chr(ctl[i].line, '\n', ctl[i].len))) {
+    *nl = 0;
+    const char *answer = control_command(ctl[i].line);
+    mio_send(ctl[i].fd, answer, mio_len(answer), MSG_DONTWAIT | MSG_NOSIGNAL);
+    size_t used = (size_t)(nl - ctl[i].line) + 1;
+    mio_copy(ctl[i].line, nl + 1, ctl[i].len - used);
+    ctl[i].len -= used;
+  }
+  if (ctl[i].len == sizeof ctl[i].line - 1) /* a line that long is no command */
+    mclose(&ctl[i].fd);
+}
+
 /* Everything here goes straight to the kernel (monitor-io.h): see why there. */
 static int loop(mon_t *m) {
   int status = 0;
@@ -490,12 +571,16 @@ static int loop(mon_t *m) {
   long long deadline = 0;
   char finished[40] = "";
   for (;;) {
-    struct pollfd p[4 + MAX_CLIENTS];
+    enum { P_SIG, P_OUT, P_ERR, P_ATTACH, P_CONTROL, P_CTL, P_CLIENTS = P_CTL + MAX_CONTROL };
+    struct pollfd p[P_CLIENTS + MAX_CLIENTS];
     int n = 0;
     p[n].fd = m->sfd, p[n].events = POLLIN, p[n++].revents = 0;
     p[n].fd = S[0].fd, p[n].events = POLLIN, p[n++].revents = 0;
     p[n].fd = S[1].fd, p[n].events = POLLIN, p[n++].revents = 0;
     p[n].fd = m->attach_l, p[n].events = POLLIN, p[n++].revents = 0;
+    p[n].fd = m->control_l, p[n].events = POLLIN, p[n++].revents = 0;
+    for (int i = 0; i < MAX_CONTROL; i++)
+      p[n].fd = ctl[i].fd, p[n].events = POLLIN, p[n++].revents = 0;
     for (int i = 0; i < MAX_CLIENTS; i++)
       p[n].fd = clients[i], p[n].events = client_eof[i] ? 0 : POLLIN, p[n++].revents = 0;
     if (exited && S[0].fd < 0 && S[1].fd < 0)
@@ -512,15 +597,24 @@ static int loop(mon_t *m) {
       continue;
     if (pr < 0)
       break;
-    for (int i = 0; i < 2; i++)
-      if (p[1 + i].revents & (POLLIN | POLLHUP | POLLERR))
-        pump(&S[i]);
-    if (p[3].revents & POLLIN)
+    /* A client that connected before the container started (docker run
+     * attaches, then starts) must be taken in before the first output is
+     * pumped: when both are ready in one wakeup, pumping first would send
+     * that output to the log only and the client would miss it. */
+    if (p[P_ATTACH].revents & POLLIN)
       accept_client(m->attach_l);
+    for (int i = 0; i < 2; i++)
+      if (p[P_OUT + i].revents & (POLLIN | POLLHUP | POLLERR))
+        pump(&S[i]);
+    if (p[P_CONTROL].revents & POLLIN)
+      accept_control(m->control_l);
+    for (int i = 0; i < MAX_CONTROL; i++)
+      if (p[P_CTL + i].revents & (POLLIN | POLLHUP | POLLERR))
+        control_input(i);
     for (int i = 0; i < MAX_CLIENTS; i++)
-      if (p[4 + i].revents & (POLLIN | POLLHUP | POLLERR))
+      if (p[P_CLIENTS + i].revents & (POLLIN | POLLHUP | POLLERR))
         client_input(i, &m->stdin_w);
-    if (p[0].revents & POLLIN) {
+    if (p[P_SIG].revents & POLLIN) {
       struct signalfd_siginfo si;
       while (mio_read(m->sfd, &si, sizeof si) > 0)
         ;
@@ -641,6 +735,8 @@ static _Noreturn void monitor_main(int ready) {
   loop(&m);
   if (O->attach)
     unlink(O->attach);
+  if (O->control)
+    unlink(O->control);
   _exit(0);
 fail:
   if (m.created) /* nobody would own that container: remove it */
@@ -649,6 +745,8 @@ fail:
   cleanup_tmp(&m);
   if (O->attach)
     unlink(O->attach);
+  if (O->control)
+    unlink(O->control);
   _exit(1);
 }
 
@@ -660,15 +758,15 @@ static int usage(const char *why) {
           "usage: tscrun monitor --id ID --bundle DIR --runtime PATH [--runtime-root DIR]\n"
           "         --log-path FILE [--log-max-size BYTES] [--log-max-file N] --exit-file FILE\n"
           "         [--pid-file FILE] [--terminal] [--stdin] [--stdin-once] [--attach-socket PATH]\n"
-          "         [--ready-fd N]\n",
+          "         [--control-socket PATH] [--ready-fd N]\n",
           why);
   return 2;
 }
 
 static int parse_opts(int argc, char **argv, opts_t *o) {
-  static const char *names[] = {"--id",           "--bundle",   "--runtime",  "--runtime-root", "--log-path",
-                                "--exit-file",    "--pid-file", "--attach-socket", "--log-max-size", "--log-max-file",
-                                "--ready-fd",     NULL};
+  static const char *names[] = {"--id",           "--bundle",       "--runtime",      "--runtime-root",
+                                "--log-path",     "--exit-file",    "--pid-file",     "--attach-socket",
+                                "--control-socket", "--log-max-size", "--log-max-file", "--ready-fd", NULL};
   char why[256];
   for (int i = 1; i < argc; i++) {
     char *a = argv[i], *val = NULL;
@@ -703,16 +801,16 @@ static int parse_opts(int argc, char **argv, opts_t *o) {
       return usage(why);
     }
     const char **slots[] = {&o->id, &o->bundle, &o->runtime, &o->runtime_root, &o->log_path, &o->exit_file,
-                            &o->pid_file, &o->attach};
+                            &o->pid_file, &o->attach, &o->control};
     long long v;
-    if (k < 8) {
+    if (k < 9) {
       *slots[k] = val;
-    } else if (parse_num(val, &v) < 0 || (k != 8 && v > INT_MAX)) {
+    } else if (parse_num(val, &v) < 0 || (k != 9 && v > INT_MAX)) {
       snprintf(why, sizeof why, "`%s %s`: not a valid number", names[k], val);
       return usage(why);
-    } else if (k == 8) {
-      o->max_size = v;
     } else if (k == 9) {
+      o->max_size = v;
+    } else if (k == 10) {
       o->max_file = (int)v;
     } else {
       o->ready_fd = (int)v;

@@ -4,7 +4,8 @@
  *   tscrun monitor --id ID --bundle DIR --runtime PATH [--runtime-root DIR]
  *                  --log-path FILE [--log-max-size BYTES] [--log-max-file N]
  *                  --exit-file FILE [--pid-file FILE] [--terminal] [--stdin]
- *                  [--stdin-once] [--attach-socket PATH] [--ready-fd N]
+ *                  [--stdin-once] [--attach-socket PATH] [--control-socket PATH]
+ *                  [--ready-fd N]
  *
  *  engine            P0 (tscrun monitor)     P1          P2 = MONITOR          runtime / container
  *    │ spawn ──────────▶ │ pipe(ready)
@@ -51,6 +52,17 @@
  * shuts down its writing side keeps receiving output; with --stdin-once
  * (implies --stdin) that also closes the container's stdin, like Docker's
  * StdinOnce. A slow client is dropped rather than slowing the container.
+ *
+ * Control socket (SOCK_STREAM, mode 0600, at most 2 connections at once):
+ * one command per line, each answered by one line, "ok" or "error <why>":
+ *
+ *   engine                                monitor
+ *     │ connect ─────────────────────────▶ │
+ *     │ "resize <rows> <cols>\n" ────────▶ │ TIOCSWINSZ on the pty master
+ *     │ ◀──────────────────── "ok\n"       │ (the container gets SIGWINCH)
+ *     │ ◀── "error the container has no terminal\n" (no --terminal)
+ *
+ * It is a socket of its own because bytes on the attach socket are stdin.
  *
  * The monitor ignores SIGPIPE and SIGHUP and survives its caller's death;
  * it holds no fd but its pipes, the log, the sockets and a signalfd. */

@@ -120,7 +120,9 @@ export class HttpEngineClient {
   constructor(opts: EngineClientOptions = {}) {
     this.address = resolveEngineHost(opts.host);
     this.apiVersion = opts.apiVersion ?? CLIENT_API_VERSION;
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+    // No cap of our own: `--parallel` bounds what a command does at once, and calls that wait (stop, wait,
+    // logs -f, attach, events) each hold a socket; 16 made `down` of 50 services stop them 16 at a time.
+    this.agent = new http.Agent({ keepAlive: true });
   }
 
   close(): void { this.agent.destroy(); }

@@ -804,7 +804,7 @@ export class ContainerManager {
     if (rec.State.Paused) await runtime.resume(rec.Id).catch(() => {});
     if (timeout !== 0) {
       this.opts.emit('kill', rec.Id, this.attrs(rec, { signal: String(SIGNALS[signal] ?? signal) }));
-      await runtime.kill(rec.Id, signal).catch(() => {});
+      if (!this.signalInit(rec, signal)) await runtime.kill(rec.Id, signal).catch(() => {});
     }
     const graceful = timeout < 0
       ? await exited.then(() => true)
@@ -818,6 +818,24 @@ export class ContainerManager {
     }
     this.opts.emit('stop', rec.Id, this.attrs(rec));
     return true;
+  }
+
+  /**
+   * The stop signal straight to the container's init, as `runtime kill` would
+   * send it, when that pid is still the container's (its cgroup path names the
+   * container): a `stop` of many containers then spawns no runtime process per
+   * container. False (the runtime is asked instead) for anything else.
+   */
+  private signalInit(rec: ContainerRecord, signal: string): boolean {
+    const pid = rec.State.Pid;
+    if (!pid || rec.State.Paused) return false;
+    try {
+      if (!readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(rec.Id)) return false;
+      process.kill(pid, signal as NodeJS.Signals);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Last resort when the runtime cannot signal (its state is gone): the init pid itself. */

@@ -3,8 +3,8 @@
 // shown through the API (inspect, list).
 
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { settleWrites, writeFileAtomicAsync } from '../networks/atomic-file.js';
 import type { ContainerConfig, ContainerInspect, ContainerState, ContainerSummary, EndpointSettings, HostConfig, MountPoint } from '../client/types.js';
 import type { ContainerNetState, ContainerNetworking } from './container-network.js';
 import { parseBind } from './oci-spec.js';
@@ -68,41 +68,12 @@ export function writeJsonAtomic(path: string, value: unknown): void {
   renameSync(tmp, path);
 }
 
-/** Writes of each path still in flight: a write starts after the one before it on the same path. */
-const inFlight = new Map<string, Promise<void>>();
-let writeSeq = 0;
-
-/**
- * writeJsonAtomic off the main thread (fsync in libuv's pool), in order per
- * path: the content is taken now, and a later call for the same path lands
- * after this one, so the file ends as the last call said. A synchronous fsync
- * blocks every other request of the engine: stopping 50 containers spent
- * seconds in it, one container after the other (bench/compose.ts).
- */
+/** writeJsonAtomic off the main thread, in order per path (writeFileAtomicAsync); a removed container's folder stays removed. */
 export function writeJsonAtomicAsync(path: string, value: unknown): Promise<void> {
-  const content = JSON.stringify(value, null, 1) + '\n';
-  const write = async (): Promise<void> => {
-    const tmp = `${path}.tmp-${process.pid}-${++writeSeq}`;
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(content);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  };
-  const next = (inFlight.get(path) ?? Promise.resolve()).then(write, write);
-  inFlight.set(path, next);
-  const forget = (): void => { if (inFlight.get(path) === next) inFlight.delete(path); };
-  next.then(forget, forget);
-  return next;
+  return writeFileAtomicAsync(path, JSON.stringify(value, null, 1) + '\n', 0o600, false);
 }
 
-/** Resolves once every write started so far under `prefix` (all when omitted) has landed or failed. */
-export async function settleWrites(prefix = ''): Promise<void> {
-  await Promise.allSettled([...inFlight].filter(([p]) => p.startsWith(prefix)).map(([, w]) => w));
-}
+export { settleWrites };
 
 export function recordPath(containerDir: string): string { return join(containerDir, 'container.json'); }
 

@@ -1,6 +1,7 @@
 // `tscompose exec SERVICE COMMAND...`: run a command in a running service
-// container (-index picks the replica) and exit with its status. A TTY and
-// stdin are attached when the terminal has one, unless -T.
+// container (-index picks the replica) and exit with its status. A TTY when
+// our stdin is a terminal, unless -T; stdin forwarded with a TTY or when it is
+// a pipe or a file (tty.ts).
 
 import type { Command } from 'commander';
 import { EngineApiError } from '../../../runtime/client/index.js';
@@ -8,6 +9,7 @@ import { ComposeRunError, ExitStatus } from '../executor/errors.js';
 import { pipeHijacked } from '../attach.js';
 import { checkServices, listProjectContainers, numberOf } from '../project-containers.js';
 import { withProject } from '../session.js';
+import { chooseStdio, holdTerminal, stdinCarriesData, utf8Writer } from '../tty.js';
 import type { CommandContext, CommandSetup } from './index.js';
 import { collect, intOption, parseEnvFlags } from './options.js';
 
@@ -45,14 +47,21 @@ export const exec: CommandSetup = (program: Command, ctx: CommandContext) => {
         checkServices(project, [service]);
         const container = (await listProjectContainers(session.engine, project.name, { services: [service] })).find((c) => numberOf(c) === options.index);
         if (!container) throw new ComposeRunError(`service "${service}" is not running container #${options.index}; start it first (tscompose up -d ${service})`);
-        const interactive = options.TTY !== false && !options.detach && session.io.env === process.env && Boolean(process.stdin.isTTY);
+        const realStdio = session.io.env === process.env;
+        const stdio = chooseStdio({
+          noTty: options.TTY === false, detach: !!options.detach, realStdio,
+          stdinIsTerminal: realStdio && Boolean(process.stdin.isTTY), stdinCarriesData: realStdio && stdinCarriesData(),
+        });
+        const interactive = stdio.tty;
+        const out = process.stdout;
         const created = await session.engine
           .createExec(container.Id, {
           Cmd: command,
-          AttachStdin: interactive,
+          AttachStdin: stdio.stdin,
           AttachStdout: !options.detach,
           AttachStderr: !options.detach,
           Tty: interactive,
+          ConsoleSize: interactive && out.isTTY && out.rows > 0 ? [out.rows, out.columns] : undefined,
           Env: Object.entries(parseEnvFlags(options.env, session.io.env)).map(([k, v]) => `${k}=${v}`),
           WorkingDir: options.workdir,
           User: options.user,
@@ -70,17 +79,20 @@ export const exec: CommandSetup = (program: Command, ctx: CommandContext) => {
           stream.socket.destroy();
           return;
         }
-        const restoreRaw = interactive && process.stdin.isTTY ? (process.stdin.setRawMode(true), () => process.stdin.setRawMode(false)) : undefined;
+        const resizeExec = session.engine.resizeExec?.bind(session.engine);
+        const release = interactive ? holdTerminal((rows, cols) => resizeExec?.(created.Id, rows, cols) ?? Promise.resolve()) : undefined;
         try {
           await pipeHijacked(stream, {
             tty: interactive,
-            stdout: (d) => session.io.stdout(d.toString('utf8')),
-            stderr: (d) => session.io.stderr(d.toString('utf8')),
-            stdin: interactive ? process.stdin : undefined,
+            stdout: utf8Writer(session.io.stdout),
+            stderr: utf8Writer(session.io.stderr),
+            stdin: stdio.stdin ? process.stdin : undefined,
           });
         } finally {
-          restoreRaw?.();
+          release?.();
+          // A terminal is paused for whoever reads it next; a pipe we stopped reading must not keep us alive.
           if (interactive) process.stdin.pause();
+          else if (stdio.stdin) process.stdin.destroy();
         }
         const result = await session.engine.inspectExec(created.Id);
         if (result.ExitCode !== null && result.ExitCode !== 0) throw new ExitStatus(result.ExitCode);

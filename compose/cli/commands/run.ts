@@ -1,7 +1,8 @@
 // `tscompose run SERVICE [COMMAND...]`: a one-off container of a service,
 // with its dependencies converged first (unless --no-deps), the service's
 // ports only with --service-ports, then attached until it exits; its exit
-// status becomes ours. --rm removes it afterwards.
+// status becomes ours. --rm removes it afterwards. When our stdin is a
+// terminal it gets a TTY and our keyboard, like docker compose (-T: neither).
 
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
@@ -10,13 +11,15 @@ import { parsePortSpec } from '../../normalize/ports.js';
 import { shellSplit } from '../../normalize/shell-split.js';
 import { oneOffName } from '../../plan/index.js';
 import type { Project, ServiceConfig, ServicePortConfig, ServiceVolumeConfig } from '../../types.js';
-import { printLogs } from '../attach.js';
+import { copyContainerOutput, pipeHijacked } from '../attach.js';
 import { UsageError } from '../context.js';
 import { converge } from '../converge.js';
 import { ExitStatus } from '../executor/errors.js';
 import { checkServices } from '../project-containers.js';
 import { withProject } from '../session.js';
-import { LogPrinter } from '../ui/log-printer.js';
+import { chooseStdio, holdTerminal, utf8Writer } from '../tty.js';
+import type { HijackedStream } from '../../../runtime/client/index.js';
+import type { Engine } from '../executor/engine-port.js';
 import type { CommandContext, CommandSetup } from './index.js';
 import { collect, parseEnvFlags } from './options.js';
 
@@ -48,8 +51,10 @@ function volumeFlag(spec: string, cwd: string): ServiceVolumeConfig {
   return { type: 'volume', source, target, read_only: readOnly || undefined };
 }
 
-/** The service as `run` runs it: command, flags, and no ports unless asked. */
-export function runConfig(project: Project, service: string, command: string[], options: RunOptions, env: Readonly<Record<string, string | undefined>>, cwd: string): ServiceConfig {
+/** The service as `run` runs it: command, flags, and no ports unless asked; `terminal`: with a TTY and stdin open (interactive). */
+export function runConfig(
+  project: Project, service: string, command: string[], options: RunOptions, env: Readonly<Record<string, string | undefined>>, cwd: string, terminal = false,
+): ServiceConfig {
   const base = project.services[service];
   const ports: ServicePortConfig[] = options.servicePorts ? [...(base.ports ?? [])] : [];
   for (const p of options.publish ?? []) ports.push(...(parsePortSpec(p) as ServicePortConfig[]));
@@ -64,8 +69,9 @@ export function runConfig(project: Project, service: string, command: string[], 
     labels,
     environment: { ...(base.environment ?? {}), ...parseEnvFlags(options.env, env) },
     volumes: [...(base.volumes ?? []), ...(options.volume ?? []).map((v) => volumeFlag(v, cwd))],
-    tty: options.TTY === false ? false : (base.tty ?? false),
+    tty: options.TTY === false ? false : terminal || (base.tty ?? false),
   };
+  if (terminal) config.stdin_open = true;
   if (command.length > 0) config.command = command;
   if (options.entrypoint !== undefined) config.entrypoint = shellSplit(options.entrypoint);
   if (options.user !== undefined) config.user = options.user;
@@ -106,19 +112,40 @@ export const run: CommandSetup = (program: Command, ctx: CommandContext) => {
         checkServices(project, [service]);
         const engine = session.engine;
         const slug = randomBytes(32).toString('hex');
-        const config = runConfig(project, service, command, options, session.io.env, session.io.cwd);
-        const containerName = options.name ?? oneOffName(project.name, service, slug);
-        await converge(session, project, {
-          noDeps: options.deps === false,
-          oneoff: { service, slug, name: options.name, config },
+        const realStdio = session.io.env === process.env;
+        // Only a terminal is forwarded here: a piped stdin would need StdinOnce to reach its end.
+        const { tty: terminal } = chooseStdio({
+          noTty: options.TTY === false, detach: !!options.detach, realStdio, stdinIsTerminal: realStdio && Boolean(process.stdin.isTTY), stdinCarriesData: false,
         });
+        const config = runConfig(project, service, command, options, session.io.env, session.io.cwd, terminal);
+        const containerName = options.name ?? oneOffName(project.name, service, slug);
+        const attaching = new AbortController();
+        const attached = terminal ? attachWhenCreated(engine, containerName, attaching.signal) : undefined;
+        try {
+          await converge(session, project, {
+            noDeps: options.deps === false,
+            oneoff: { service, slug, name: options.name, config },
+          });
+        } catch (err) {
+          attaching.abort();
+          void attached?.then((s) => s?.socket.destroy(), () => undefined);
+          // A one-off that cannot start (command not found, permission denied)
+          // goes too with --rm, as Docker's auto-remove takes it.
+          if (options.rm) await engine.removeContainer(containerName, { force: true, volumes: true }).catch(() => undefined);
+          throw err;
+        }
         if (options.detach) {
           session.io.stdout(`${(await engine.inspectContainer(containerName)).Id}\n`);
           return;
         }
-        const printer = new LogPrinter({ color: false, prefix: false, write: session.io.stdout, projectName: project.name });
+        if (terminal) {
+          const { StatusCode } = await runInTerminal(engine, containerName, attached!, session.io.stdout, session.io.stderr);
+          if (options.rm) await engine.removeContainer(containerName, { force: true, volumes: true });
+          if (StatusCode !== 0) throw new ExitStatus(StatusCode);
+          return;
+        }
         const abort = new AbortController();
-        const output = printLogs(engine, [containerName], printer, { follow: true, signal: abort.signal });
+        const output = copyContainerOutput(engine, containerName, session.io, { follow: true, signal: abort.signal });
         const { StatusCode } = await engine.waitContainer(containerName);
         await output.catch(() => undefined);
         abort.abort();
@@ -127,3 +154,36 @@ export const run: CommandSetup = (program: Command, ctx: CommandContext) => {
       });
     });
 };
+
+/**
+ * Attaches to the one-off as soon as it exists, so that, like docker compose,
+ * we are there before it starts (the engine holds a created container's
+ * attach until the start). Its log comes first in case the start won the
+ * race; before the start it is empty.
+ */
+async function attachWhenCreated(engine: Engine, containerName: string, signal: AbortSignal): Promise<HijackedStream | undefined> {
+  while (!signal.aborted) {
+    if (await engine.inspectContainer(containerName).then(() => true, () => false)) {
+      return engine.attachContainer(containerName, { stdin: true, stdout: true, stderr: true, logs: true, stream: true });
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return undefined;
+}
+
+/** The one-off container on our terminal: its output, our keyboard as its stdin, our size as its TTY's. */
+async function runInTerminal(
+  engine: Engine, containerName: string, attached: Promise<HijackedStream | undefined>, stdout: (s: string) => void, stderr: (s: string) => void,
+): Promise<{ StatusCode: number }> {
+  const waited = engine.waitContainer(containerName);
+  const stream = (await attached) ?? (await engine.attachContainer(containerName, { stdin: true, stdout: true, stderr: true, logs: true, stream: true }));
+  const resizeContainer = engine.resizeContainer?.bind(engine);
+  const release = holdTerminal((rows, cols) => resizeContainer?.(containerName, rows, cols) ?? Promise.resolve());
+  try {
+    await pipeHijacked(stream, { tty: true, stdout: utf8Writer(stdout), stderr: utf8Writer(stderr), stdin: process.stdin });
+  } finally {
+    release();
+    process.stdin.pause();
+  }
+  return waited;
+}

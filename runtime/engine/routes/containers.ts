@@ -2,6 +2,7 @@
 
 import type { ContainerCreateRequest, ExecCreateRequest } from '../../client/types.js';
 import { encodeFrame, FrameDemuxer } from '../../client/streams.js';
+import { controlSocketFor, resizeThroughMonitor } from '../../containers/monitor.js';
 import { badParameter, toApiError } from '../api-error.js';
 import { boolParam, filtersParam, intParam, jsonBody, sendEmpty, sendJson } from '../http-util.js';
 import type { RouteContext, Router } from '../router.js';
@@ -40,6 +41,18 @@ function openStream(ctx: RouteContext, contentType: string): Sink {
   res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
   return { write: (b) => res.write(b), end: () => res.end(), closed: () => res.destroyed };
+}
+
+/** A client's stdin on its way to a container: queued until `deliver` is set; null is its end. */
+interface StdinQueue { chunks: Buffer[]; ended: boolean; deliver?: (b: Buffer | null) => void }
+
+/** `?h=&w=` of a resize: rows and columns of a terminal, 1..65535. */
+function ttySize(ctx: RouteContext): { rows: number; cols: number } {
+  const rows = intParam(ctx.query, 'h');
+  const cols = intParam(ctx.query, 'w');
+  const ok = (n: number | undefined): n is number => n !== undefined && n > 0 && n <= 65535;
+  if (!ok(rows) || !ok(cols)) throw badParameter('resize needs h and w, the rows and columns of the terminal (1 to 65535)');
+  return { rows, cols };
 }
 
 export function registerContainerRoutes(router: Router, s: EngineServices): void {
@@ -150,10 +163,16 @@ export function registerContainerRoutes(router: Router, s: EngineServices): void
     ctx.signal.addEventListener('abort', () => abort.abort(), { once: true });
     ctx.socket?.on('close', () => abort.abort());
     ctx.socket?.on('error', () => abort.abort());
-    // Stdin is not forwarded yet: what the client sends is read and dropped so the socket stays healthy.
-    ctx.socket?.on('data', () => {});
+    // Stdin that comes before the container's stdin is reachable (`docker run -i` attaches, sends and may even end
+    // its input before the start) waits here; without the monitor it is read and dropped so the socket stays healthy.
+    const stdin = boolParam(q, 'stdin') && !!ctx.socket && c.attachesThroughMonitor(rec.Id);
+    const input: StdinQueue = { chunks: stdin && ctx.head?.length ? [ctx.head] : [], ended: false };
+    ctx.socket?.on('data', (b: Buffer) => { if (!stdin) return; if (input.deliver) input.deliver(b); else input.chunks.push(b); });
+    ctx.socket?.on('end', () => { if (!stdin) return; if (input.deliver) input.deliver(null); else input.ended = true; });
     if (c.attachesThroughMonitor(rec.Id)) {
-      await attachThroughMonitor(ctx, rec.Id, { ...want, stdin: boolParam(q, 'stdin'), tty, logs: boolParam(q, 'logs'), stream: boolParam(q, 'stream') }, abort);
+      await attachThroughMonitor(ctx, rec.Id, {
+        ...want, stdin, stdinOnce: !!rec.Config.StdinOnce, tty, logs: boolParam(q, 'logs'), stream: boolParam(q, 'stream'),
+      }, input, abort);
       return;
     }
     const logsPart = boolParam(q, 'logs')
@@ -177,7 +196,9 @@ export function registerContainerRoutes(router: Router, s: EngineServices): void
   };
   /** Proxies the client to the monitor's attach socket: output out, stdin in. */
   const attachThroughMonitor = async (
-    ctx: RouteContext, id: string, want: { stdout: boolean; stderr: boolean; stdin: boolean; tty: boolean; logs: boolean; stream: boolean }, abort: AbortController,
+    ctx: RouteContext, id: string,
+    want: { stdout: boolean; stderr: boolean; stdin: boolean; stdinOnce: boolean; tty: boolean; logs: boolean; stream: boolean },
+    input: StdinQueue, abort: AbortController,
   ): Promise<void> => {
     const sink = openStream(ctx, want.tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
     const filter = !want.tty && !(want.stdout && want.stderr);
@@ -191,12 +212,18 @@ export function registerContainerRoutes(router: Router, s: EngineServices): void
       if (!demux) { sink.write(b); return; }
       for (const f of demux.push(b)) if (f.stream === 'stdout' ? want.stdout : f.stream === 'stderr' ? want.stderr : false) sink.write(encodeFrame(f.stream === 'stdout' ? 'stdout' : 'stderr', f.data));
     });
-    const client = ctx.socket;
-    if (client) {
-      if (want.stdin && ctx.head?.length) conn.write(ctx.head);
-      client.on('data', (b: Buffer) => { if (want.stdin) conn.write(b); });
+    if (want.stdin) {
+      // The client's half-close is the end of its stdin, as dockerd reads it: with StdinOnce (`docker run -i`)
+      // the container's stdin ends (the monitor runs with --stdin-once) and its output still flows; otherwise
+      // (`docker attach`, a TTY) the attach session ends and the container goes on.
+      input.deliver = (b) => {
+        if (b) conn.write(b);
+        else if (want.stdinOnce && !want.tty) conn.end();
+        else abort.abort();
+      };
+      for (const b of input.chunks.splice(0)) input.deliver(b);
+      if (input.ended) input.deliver(null);
     }
-    // The client's half-close (stdin EOF) is not passed on: the monitor would drop the connection and with it the output.
     await new Promise<void>((resolve) => {
       conn.on('close', () => resolve());
       conn.on('error', () => resolve());
@@ -216,7 +243,8 @@ export function registerContainerRoutes(router: Router, s: EngineServices): void
   router.add('GET', '/exec/{id}/json', (ctx) => sendJson(ctx.res!, 200, c.execs.inspect(ctx.params.id)));
 
   router.add('POST', '/exec/{id}/resize', (ctx) => {
-    c.execs.inspect(ctx.params.id);
+    const { rows, cols } = ttySize(ctx);
+    c.execs.resize(ctx.params.id, rows, cols);
     ctx.res!.writeHead(201, { 'Content-Length': 0 });
     ctx.res!.end();
   });
@@ -232,8 +260,8 @@ export function registerContainerRoutes(router: Router, s: EngineServices): void
     } else {
       body = (await jsonBody<{ Detach?: boolean; Tty?: boolean }>(ctx.req)) ?? {};
     }
-    if (body?.Tty) throw badParameter('exec with a TTY (-t) is not supported by this engine yet; run without -t');
     const { child, exited, config } = c.execs.start(ctx.params.id);
+    const tty = !!config.Tty;
     if (body?.Detach) {
       child.stdin.end();
       child.stdout.resume();
@@ -242,13 +270,14 @@ export function registerContainerRoutes(router: Router, s: EngineServices): void
       else ctx.socket?.end('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    const sink = openStream(ctx, 'application/vnd.docker.multiplexed-stream');
-    child.stdout.on('data', (b: Buffer) => { if (config.AttachStdout !== false) sink.write(encodeFrame('stdout', b)); });
-    child.stderr.on('data', (b: Buffer) => { if (config.AttachStderr !== false) sink.write(encodeFrame('stderr', b)); });
+    // With a TTY the stream is the pty's raw bytes; stderr then carries only the runtime's own messages.
+    const sink = openStream(ctx, tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
+    child.stdout.on('data', (b: Buffer) => { if (config.AttachStdout !== false) sink.write(tty ? b : encodeFrame('stdout', b)); });
+    child.stderr.on('data', (b: Buffer) => { if (config.AttachStderr !== false || tty) sink.write(tty ? b : encodeFrame('stderr', b)); });
     if (config.AttachStdin && ctx.socket) {
       if (rest.length) child.stdin.write(rest);
       ctx.socket.on('data', (b: Buffer) => child.stdin.write(b));
-      // The client's half-close is stdin's end (`echo x | docker exec -i`).
+      // The client's half-close is stdin's end (`echo x | docker exec -i`); a TTY has no end of input, the relay ignores it.
       ctx.socket.on('end', () => child.stdin.end());
     } else {
       child.stdin.end();
@@ -259,10 +288,13 @@ export function registerContainerRoutes(router: Router, s: EngineServices): void
     sink.end();
   }, { hijack: true });
 
-  // A TTY's size: the monitor has no resize message yet, so this is accepted and has no effect.
-  router.add('POST', '/containers/{id}/resize', (ctx) => {
-    c.find(ctx.params.id);
-    if (intParam(ctx.query, 'h') === undefined || intParam(ctx.query, 'w') === undefined) throw badParameter('resize needs h and w');
+  // A container TTY's size, set through its monitor's control socket. A container without a TTY, or one that is not
+  // running, has nothing to resize: that is answered 200 too (the docker CLI resizes right after start, and retries
+  // and warns on errors, which would only race a quick container's exit).
+  router.add('POST', '/containers/{id}/resize', async (ctx) => {
+    const rec = c.find(ctx.params.id);
+    const { rows, cols } = ttySize(ctx);
+    if (rec.Config.Tty && rec.State.Running && rec.AttachSocket) await resizeThroughMonitor(controlSocketFor(rec.AttachSocket), rows, cols);
     ctx.res!.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': 0 });
     ctx.res!.end();
   });

@@ -149,8 +149,7 @@ d('the docker CLI against our engine', () => {
     expect(r).toMatchObject({ code: 5, stdout: 'out\n', stderr: 'err\n' });
     expect(await ok(['exec', '-u', 'app', '-w', '/tmp', '-e', 'X=1', id, 'sh', '-c', 'id -u; pwd; echo $X'])).toBe('1000\n/tmp\n1\n');
     expect(await ok(['exec', '-i', id, 'wc', '-l'], 'a\nb\nc\n')).toMatch(/^\s*3\n$/);
-    const tty = await docker(['exec', '-t', id, 'true']);
-    expect(tty.stderr).toContain('exec with a TTY (-t) is not supported by this engine yet');
+    expect(await ok(['exec', '-t', id, 'tty'])).toMatch(/^\/dev\/pts\/\d+\r\n$/);
     await ok(['rm', '-f', id]);
   });
 

@@ -76,6 +76,21 @@ const entries = (file: string): Entry[] =>
 
 const sh = (script: string) => baseSpec(['/bin/sh', '-c', script]);
 
+/** Sends commands to a monitor's control socket and reads `lines` answer lines. */
+function control(sock: string, commands: string, lines: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const c = net.createConnection(sock);
+    let got = '';
+    c.on('connect', () => c.write(commands));
+    c.on('data', (d: Buffer) => {
+      got += d.toString();
+      const all = got.split('\n').filter(Boolean);
+      if (all.length >= lines) { c.destroy(); resolve(all); }
+    });
+    c.on('error', reject);
+  });
+}
+
 describe.skipIf(gate.skip)('tscrun monitor', () => {
   afterEach(runCleanups);
 
@@ -247,6 +262,27 @@ describe.skipIf(gate.skip)('tscrun monitor', () => {
       text += buf.subarray(off + 8, off + 8 + buf.readUInt32BE(off + 4)).toString();
     }
     expect(text).toBe('abc\ndone\n');
+  });
+
+  it('--control-socket: "resize ROWS COLS" sets the pty size (SIGWINCH), answered ok or error', async () => {
+    const dir = tempDir('ctl');
+    const ctl = path.join(dir, 'c.ctl');
+    const spec = sh('trap "stty size; exit 0" WINCH; while true; do sleep 0.05; done');
+    spec.process.terminal = true;
+    const m = await startMonitor('runc', spec, ['--terminal', '--attach-socket', path.join(dir, 'a.sock'), '--control-socket', ctl]);
+    await sleep(200); // the trap is set
+    expect(await control(ctl, 'resize 12 34\nresize 0 5\nhello\n', 3)).toEqual(['ok', 'error usage: resize ROWS COLS', 'error unknown command']);
+    expect(await waitExit(m)).toMatchObject({ exitCode: 0 });
+    expect(entries(m.log).map((x) => x.log).join('')).toContain('12 34\r\n');
+    expect(existsSync(ctl)).toBe(false);
+  });
+
+  it('--control-socket without a terminal: resize is refused', async () => {
+    const ctl = path.join(tempDir('ctl'), 'c.ctl');
+    const m = await startMonitor('runc', sh('sleep 30'), ['--control-socket', ctl]);
+    expect(await control(ctl, 'resize 24 80\n', 1)).toEqual(['error the container has no terminal']);
+    await m.rt.kill(m.id, 'KILL');
+    await waitExit(m);
   });
 
   it('--terminal: receives the pty over --console-socket and logs it as stdout', async () => {
