@@ -16,16 +16,9 @@ import { LayerStore, chainIds } from '../runtime/images/layer-store.js';
 import { buildUnpacker, missing } from '../test/integration/images/helpers/env.js';
 import { debianLayers } from '../test/integration/images/helpers/debian-image.js';
 import { sha256 } from '../test/integration/images/helpers/tar.js';
-import { stats } from './pull.js';
+import { stats, timed } from './pull.js';
 
 const run = promisify(execFile);
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  await run('sync');
-  const t = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t) / 1e6;
-}
 
 function writeLayout(dir: string, layers: Buffer[]): { blobs: string[] } {
   mkdirSync(join(dir, 'blobs/sha256'), { recursive: true });
@@ -81,6 +74,7 @@ export default {
       const diffIds = img.layers.map((l) => sha256(l));
       const chain = chainIds(diffIds);
       const samples: Record<string, number[]> = { tscompose: [], tscomposeNoSyncfs: [], umociRawUnpack: [], umociUnpack: [], tscUnpackTar: [], gnuTar: [] };
+      const cpu: Record<string, number[]> = Object.fromEntries(Object.keys(samples).map((c) => [c, []]));
       let k = 0;
       const fresh = (name: string) => mkdtempSync(join(work, `${name}-${k++}-`));
       const ours = async (sync: boolean) => {
@@ -112,11 +106,16 @@ export default {
       ];
       for (let i = 0; i < n; i++) {
         const order = i % 2 === 0 ? cases : [...cases].reverse();
-        for (const [name, fn] of order) samples[name].push(await timed(fn));
+        for (const [name, fn] of order) {
+          const t = await timed(fn);
+          samples[name].push(t.ms);
+          cpu[name].push(t.cpuMs);
+        }
       }
       const st = Object.fromEntries(Object.entries(samples).map(([k2, v]) => [k2, stats(v)]));
       const mib = img.bytes / 1048576;
       const r2 = (x: number) => Math.round(x * 100) / 100;
+      const cst = Object.fromEntries(Object.entries(cpu).map(([k2, v]) => [k2, stats(v)]));
       return {
         image: { layers: img.layers.length, files: img.files, uncompressedMiB: Math.round(mib * 10) / 10 },
         runs: n,
@@ -133,6 +132,10 @@ export default {
           tscomposeOverUmociRawUnpack: r2(st.tscompose.min / st.umociRawUnpack.min),
           tscomposeOverUmociUnpack: r2(st.tscompose.min / st.umociUnpack.min),
           tscUnpackOverGnuTar: r2(st.tscUnpackTar.min / st.gnuTar.min),
+        },
+        cpu: { note: 'user+system CPU ms of this process and its children (tsc-unpack, umoci, tar), per run', ...cst },
+        cpuRatio: {
+          tscomposeOverUmociRawUnpack: r2(cst.tscompose.median / cst.umociRawUnpack.median),
         },
         target: 'tscomposeOverUmoci* <= 1 (at least as fast as umoci)',
         note: 'tscompose includes sha256 verification of every layer and a syncfs; umoci and tar neither verify nor sync',

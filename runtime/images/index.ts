@@ -3,6 +3,8 @@
 //
 //   const store = await ImageStore.open('/var/lib/tscompose', { imageInUse });
 //   const img = await store.pull('nginx', { onProgress: (ev) => res.write(JSON.stringify(ev) + '\r\n') });
+//   await store.fetch('nginx');         // blobs only, each verified, nothing unpacked (a later pull unpacks them)
+//   TLS: CAs from Docker's certs.d (`certsDir` option, env TSCOMPOSE_CERTS_D, /etc/docker/certs.d)
 //   store.list();                       // ImageRecord[]  → toImageSummary() for GET /images/json
 //   store.inspect('nginx');             // by name[:tag], name@digest, full or short id (sha256:... or hex prefix)
 //   await store.rootfsLayers(img.Id);   // unpacked layer dirs (short links images/l/<16hex>), lowest first (overlay lowerdir reversed!)

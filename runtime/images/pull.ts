@@ -10,10 +10,11 @@
 // (https without verification when such a registry only speaks https, as
 // Docker does); verified https otherwise, trusting the CAs of Docker's
 // certs.d folder for the registry (registry-tls.ts) besides the system's.
-import { closeSync, fsyncSync, openSync, promises as fsp, writeSync } from 'node:fs';
+import { close, fsync, openSync, promises as fsp, writev } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { DigestMismatchError, InvalidImageError } from './errors.js';
 import { HashingStream, assertDigest, fsyncDir, sha256Digest } from './content-store.js';
 import { chainIds, compressionOfMediaType, type Compression } from './layer-store.js';
@@ -27,6 +28,8 @@ import type { ImageStore } from './image-store.js';
 import type { FetchResult, ImageConfigBlob, PullOptions } from './types.js';
 
 const MAX_MANIFEST = 4 << 20;
+const closeAsync = promisify(close);
+const fsyncAsync = promisify(fsync);
 const MAX_CONFIG = 8 << 20;
 
 /** What resolving a reference against its registry gives: the image's manifest and config, in the store. */
@@ -207,7 +210,7 @@ export async function fetchImage(store: ImageStore, ref: ImageReference, opts: P
     }
     await runLimited(jobs, store.options.maxConcurrentDownloads ?? 3);
     // the blobs were fsynced before their rename; this makes the renames durable
-    if (jobs.length && store.layers.durable) await fsyncDir(store.content.blobsDir);
+    if ((jobs.length || r.wroteBlobs) && store.layers.durable) await fsyncDir(store.content.blobsDir);
     progress.status(`Digest: ${r.repoDigest}`);
     return { manifestDigest: r.repoDigest, configDigest: r.configDigest, layers, downloaded };
   } finally {
@@ -252,50 +255,86 @@ async function runLimited(jobs: Array<() => Promise<void>>, limit: number): Prom
   if (failure !== undefined) throw failure;
 }
 
-function writeAllSync(fd: number, chunk: Buffer): void {
-  let off = 0;
-  while (off < chunk.length) off += writeSync(fd, chunk, off);
+/** Writes every byte of `bufs` at the fd's offset (regular files rarely take less, but may). */
+async function writeAllAsync(fd: number, bufs: Buffer[]): Promise<void> {
+  let rest = bufs;
+  while (rest.length) {
+    let n = await new Promise<number>((res, rej) => writev(fd, rest, (err, written) => (err ? rej(err) : res(written))));
+    while (rest.length && n >= rest[0].length) {
+      n -= rest[0].length;
+      rest = rest.slice(1);
+    }
+    if (n > 0) rest = [rest[0].subarray(n), ...rest.slice(1)];
+  }
 }
 
 /**
- * Copies every chunk into an fd as it passes (the blob's ingest file).
- * Synchronous writes: they only copy into the page cache, and a thread-pool
- * round trip per chunk would cost more than the copy.
+ * The end of a download that is only stored (fetch). Writes go through the
+ * thread pool, several chunks per writev, so that a write held up by the
+ * kernel's dirty-page throttling stalls this download only, not the event
+ * loop that feeds the others.
+ */
+class FdSink extends Writable {
+  private current: Promise<void> = Promise.resolve();
+
+  constructor(private readonly fd: number) {
+    super({ highWaterMark: 4 << 20 });
+  }
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
+    const w = writeAllAsync(
+      this.fd,
+      chunks.map((c) => c.chunk),
+    );
+    this.current = w.then(
+      () => undefined,
+      () => undefined,
+    );
+    w.then(() => cb(), cb);
+  }
+  /** Resolves when no write is in flight: only then may the fd be closed (its number could be reused). */
+  settled(): Promise<void> {
+    return this.current;
+  }
+}
+
+/**
+ * Copies every chunk into an fd as it passes (the blob's ingest file) and
+ * hands it on at once; the writes, in order, go through the thread pool like
+ * FdSink's. The stream ends only once every byte is written; past 8 MiB of
+ * writes in flight it waits for them (the disk sets the pace then).
  */
 class TeeToFd extends Transform {
+  private writes: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+  private failed: Error | null = null;
+
   constructor(private readonly fd: number) {
     super({ highWaterMark: 1 << 20 });
   }
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
-    try {
-      writeAllSync(this.fd, chunk);
-      cb(null, chunk);
-    } catch (err) {
-      cb(err as Error);
-    }
+    if (this.failed) return cb(this.failed);
+    this.inFlight += chunk.length;
+    this.writes = this.writes.then(() =>
+      this.failed
+        ? undefined
+        : writeAllAsync(this.fd, [chunk]).then(
+            () => {
+              this.inFlight -= chunk.length;
+            },
+            (err: Error) => {
+              this.failed = err;
+            },
+          ),
+    );
+    if (this.inFlight > 8 << 20) void this.writes.then(() => cb(this.failed, chunk));
+    else cb(null, chunk);
   }
-}
-
-/** The end of a download that is only stored (fetch): writes into an fd, several chunks per system call. */
-class FdSink extends Writable {
-  constructor(private readonly fd: number) {
-    super({ highWaterMark: 1 << 20 });
+  override _flush(cb: (err?: Error | null) => void): void {
+    void this.writes.then(() => cb(this.failed));
   }
-  override _write(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
-    try {
-      writeAllSync(this.fd, chunk);
-      cb();
-    } catch (err) {
-      cb(err as Error);
-    }
-  }
-  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
-    try {
-      writeAllSync(this.fd, chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk)));
-      cb();
-    } catch (err) {
-      cb(err as Error);
-    }
+  /** Resolves when no write is in flight (also after an error): only then may the fd be closed. */
+  settled(): Promise<void> {
+    return this.writes;
   }
 }
 
@@ -320,13 +359,14 @@ async function downloadLayer(
   for (let attempt = 0; ; attempt++) {
     const ingest = store.content.ingestPath();
     const fd = openSync(ingest, 'w', 0o644);
-    let closed = false;
-    const closeFd = () => {
-      if (!closed) {
-        closed = true;
-        closeSync(fd);
-      }
-    };
+    let writer: FdSink | TeeToFd | undefined;
+    let closing: Promise<void> | undefined;
+    // never while a write is in flight: the fd number could be reused by then
+    const closeFd = () =>
+      (closing ??= (async () => {
+        await writer?.settled();
+        await closeAsync(fd);
+      })());
     try {
       const res: IncomingMessage = await r.client.request('GET', `${r.repoPath}/blobs/${layer.digest}`, r.scope);
       const total = Number(res.headers['content-length'] ?? layer.size) || layer.size;
@@ -338,32 +378,35 @@ async function downloadLayer(
         progress.status('Download complete', id);
       };
       if (consume) {
-        const src = res.pipe(hasher).pipe(new TeeToFd(fd));
+        const tee = (writer = new TeeToFd(fd));
+        const src = res.pipe(hasher).pipe(tee);
         res.on('error', (e) => src.destroy(e));
         hasher.on('error', (e) => src.destroy(e));
         await consume(src, async () => {
           check();
-          closeFd();
+          await closeFd();
           await store.content.commit(ingest, layer.digest);
           progress.bytes('Extracting', id, total, total, true);
         });
         progress.status('Pull complete', id);
       } else {
-        await pipeline(res, hasher, new FdSink(fd));
+        const sink = (writer = new FdSink(fd));
+        await pipeline(res, hasher, sink);
         check();
-        if (store.layers.durable) fsyncSync(fd);
-        closeFd();
+        // in the thread pool: a 50 MB fsync must not hold up the other downloads
+        if (store.layers.durable) await fsyncAsync(fd);
+        await closeFd();
         await store.content.commit(ingest, layer.digest);
       }
       return hasher.bytes;
     } catch (err) {
-      closeFd();
+      await closeFd().catch(() => undefined);
       await fsp.rm(ingest, { force: true });
       if (attempt >= 3 || !isRetryableError(err) || signal?.aborted) throw err;
       progress.status(`Retrying in ${Math.round(backoffMs(attempt) / 1000)} seconds`, id);
       await new Promise((res) => setTimeout(res, backoffMs(attempt)));
     } finally {
-      closeFd();
+      await closeFd().catch(() => undefined);
     }
   }
 }

@@ -176,6 +176,34 @@ describe.runIf(ok)('pull from a real registry', () => {
     expect(store.inspect(`${reg.host}/tsct/tamper`)).toBeUndefined();
     // the manifest and config blobs stay until the next GC, never under a wrong digest
     expect(readdirSync(join(root, 'images/blobs/sha256')).length).toBeGreaterThanOrEqual(blobsBefore);
+    // fetch (download only) refuses it the same way
+    const f = store.fetch(`${reg.host}/tsct/tamper`, { auth: auth() });
+    await expect(f).rejects.toBeInstanceOf(DigestMismatchError);
+    await expect(f).rejects.toThrow(digest);
+    expect(existsSync(join(root, 'images/blobs/sha256', hex))).toBe(false);
+    expect(readdirSync(join(root, 'images/ingest'))).toEqual([]);
+  });
+
+  it('fetch stores the verified blobs only; a pull then unpacks them without downloading again', async () => {
+    // layers of their own: blobs of the other tests' images are in the store already
+    const a = await makeTar([{ name: 'fetch/', type: 'directory' }, { name: 'fetch/a', data: `a ${Math.random()}\n` }]);
+    const b = await makeTar([{ name: 'fetch/b', data: `b ${Math.random()}\n` }]);
+    const pushed = await push.image('tsct/fetch', 'v1', [a, b], { compress });
+    const m = JSON.parse(pushed.manifest.toString()) as { layers: Array<{ digest: string }> };
+    const events: PullProgress[] = [];
+    const r = await store.fetch(`${reg.host}/tsct/fetch:v1`, { auth: auth(), onProgress: (e) => events.push(e) });
+    expect(r).toMatchObject({ manifestDigest: pushed.manifestDigest, configDigest: pushed.configDigest, layers: m.layers.map((l) => l.digest) });
+    for (const d of [pushed.manifestDigest, pushed.configDigest, ...r.layers]) expect(existsSync(join(root, 'images/blobs/sha256', d.slice(7)))).toBe(true);
+    expect(store.inspect(`${reg.host}/tsct/fetch:v1`)).toBeUndefined();
+    expect(events.some((e) => e.status === 'Downloading')).toBe(true);
+    expect((await store.fetch(`${reg.host}/tsct/fetch:v1`, { auth: auth() })).downloaded).toBe(0);
+    const again: PullProgress[] = [];
+    const img = await store.pull(`${reg.host}/tsct/fetch:v1`, { auth: auth(), onProgress: (e) => again.push(e) });
+    expect(img.Id).toBe(pushed.configDigest);
+    expect(again.some((e) => e.status === 'Downloading')).toBe(false);
+    expect(again.filter((e) => e.status === 'Pull complete').length).toBe(2);
+    const [, top] = await store.rootfsLayers(img.Id);
+    expect(readFileSync(join(top, 'fetch/b'), 'utf8')).toMatch(/^b /);
   });
 
   it('a reopened store finds its images; remove frees unshared layers only', async () => {

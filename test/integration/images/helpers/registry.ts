@@ -1,8 +1,9 @@
 // A real registry (Debian's docker-registry, distribution 2.8) on 127.0.0.1
 // with htpasswd basic auth, and a minimal pusher for crafted images.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,10 +11,18 @@ import { sha256 } from './tar.js';
 
 export interface TestRegistry {
   host: string;
+  /** The docker-registry process (benchmarks read its CPU time). */
+  pid: number;
   port: number;
   user: string;
   password: string;
   storage: string;
+  /** `https` when started with a server certificate. */
+  scheme: 'http' | 'https';
+  /** PEM of the CA that signed the server certificate (https). */
+  ca?: string;
+  /** Options for node's https.request that reach this registry (CA, client certificate). */
+  tls: https.RequestOptions;
   stop(): Promise<void>;
 }
 
@@ -28,7 +37,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startRegistry(user = 'tsct', password = 'pw-' + Math.random().toString(36).slice(2)): Promise<TestRegistry> {
+export interface RegistryTlsOptions {
+  /** Server certificate and key files (PEM). */
+  cert: string;
+  key: string;
+  /** PEM of the CA that signed `cert`: trusted by the readiness check and the Pusher. */
+  ca: string;
+  /** CA files whose client certificates the registry requires (mutual TLS)... */
+  clientCas?: string[];
+  /** ...and the client certificate the readiness check and the Pusher present then. */
+  client?: { cert: string; key: string };
+}
+
+export async function startRegistry(user = 'tsct', password = 'pw-' + Math.random().toString(36).slice(2), opts: { tls?: RegistryTlsOptions } = {}): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'tsct-registry-'));
   const storage = join(dir, 'storage');
   const htpasswd = join(dir, 'htpasswd');
@@ -51,6 +72,14 @@ export async function startRegistry(user = 'tsct', password = 'pw-' + Math.rando
       'http:',
       `  addr: 127.0.0.1:${port}`,
       '  secret: tsct-test-secret',
+      ...(opts.tls
+        ? [
+            '  tls:',
+            `    certificate: ${opts.tls.cert}`,
+            `    key: ${opts.tls.key}`,
+            ...(opts.tls.clientCas?.length ? ['    clientcas:', ...opts.tls.clientCas.map((c) => `      - ${c}`)] : []),
+          ]
+        : []),
       'auth:',
       '  htpasswd:',
       '    realm: tsct-registry',
@@ -58,6 +87,8 @@ export async function startRegistry(user = 'tsct', password = 'pw-' + Math.rando
       '',
     ].join('\n'),
   );
+  const scheme = opts.tls ? 'https' : 'http';
+  const tlsClient = tlsClientOptions(opts.tls);
   const child: ChildProcess = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -65,7 +96,7 @@ export async function startRegistry(user = 'tsct', password = 'pw-' + Math.rando
   const deadline = Date.now() + 15_000;
   for (;;) {
     const status = await new Promise<number>((res) => {
-      const req = http.get(`http://${host}/v2/`, (r) => {
+      const req = (opts.tls ? https : http).get(`${scheme}://${host}/v2/`, { ...tlsClient }, (r) => {
         r.resume();
         res(r.statusCode ?? 0);
       });
@@ -81,10 +112,14 @@ export async function startRegistry(user = 'tsct', password = 'pw-' + Math.rando
   }
   return {
     host,
+    pid: child.pid!,
     port,
     user,
     password,
     storage,
+    scheme,
+    ca: opts.tls?.ca,
+    tls: tlsClient,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -97,9 +132,22 @@ export async function startRegistry(user = 'tsct', password = 'pw-' + Math.rando
   };
 }
 
-function request(method: string, url: string, auth: string, body?: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function tlsClientOptions(tls: RegistryTlsOptions | undefined): https.RequestOptions {
+  if (!tls) return {};
+  return { ca: tls.ca, ...(tls.client ? { cert: readFileSync(tls.client.cert), key: readFileSync(tls.client.key) } : {}) };
+}
+
+function request(
+  method: string,
+  url: string,
+  auth: string,
+  body?: Buffer,
+  headers: Record<string, string> = {},
+  tls: https.RequestOptions = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((res, rej) => {
-    const req = http.request(url, { method, headers: { Authorization: auth, ...(body ? { 'Content-Length': String(body.length) } : { 'Content-Length': '0' }), ...headers } }, (r) => {
+    const mod = url.startsWith('https:') ? https : http;
+    const req = mod.request(url, { method, ...tls, headers: { Authorization: auth, ...(body ? { 'Content-Length': String(body.length) } : { 'Content-Length': '0' }), ...headers } }, (r) => {
       const chunks: Buffer[] = [];
       r.on('data', (c: Buffer) => chunks.push(c));
       r.on('end', () => res({ status: r.statusCode ?? 0, headers: r.headers, body: Buffer.concat(chunks) }));
@@ -117,18 +165,18 @@ export class Pusher {
 
   async blob(repo: string, data: Buffer): Promise<string> {
     const digest = sha256(data);
-    const base = `http://${this.reg.host}`;
-    const start = await request('POST', `${base}/v2/${repo}/blobs/uploads/`, this.auth);
+    const base = `${this.reg.scheme}://${this.reg.host}`;
+    const start = await request('POST', `${base}/v2/${repo}/blobs/uploads/`, this.auth, undefined, {}, this.reg.tls);
     if (start.status !== 202) throw new Error(`upload start ${start.status}: ${start.body}`);
     const loc = new URL(String(start.headers.location), base);
     loc.searchParams.set('digest', digest);
-    const put = await request('PUT', loc.toString(), this.auth, data, { 'Content-Type': 'application/octet-stream' });
+    const put = await request('PUT', loc.toString(), this.auth, data, { 'Content-Type': 'application/octet-stream' }, this.reg.tls);
     if (put.status !== 201) throw new Error(`upload ${put.status}: ${put.body}`);
     return digest;
   }
 
   async manifest(repo: string, ref: string, body: Buffer, mediaType: string): Promise<string> {
-    const r = await request('PUT', `http://${this.reg.host}/v2/${repo}/manifests/${ref}`, this.auth, body, { 'Content-Type': mediaType });
+    const r = await request('PUT', `${this.reg.scheme}://${this.reg.host}/v2/${repo}/manifests/${ref}`, this.auth, body, { 'Content-Type': mediaType }, this.reg.tls);
     if (r.status !== 201) throw new Error(`manifest put ${r.status}: ${r.body}`);
     return sha256(body);
   }
