@@ -211,7 +211,7 @@ export class Engine {
         runtimes: Object.fromEntries(Object.entries(runtimes).map(([k, v]) => [k, v.path])), startedAt: new Date(),
       },
     };
-    this.router = buildRouter(this.services, { insecureRegistries: opts.insecureRegistries });
+    this.router = buildRouter(this.services, { insecureRegistries: opts.insecureRegistries, certsDir: opts.certsDir });
     this.log(`state ${this.root}: ${restored} container(s), ${reattached} still running and re-attached; runtime ${defaultRuntime}, ${monitor.kind} monitor`);
   }
 

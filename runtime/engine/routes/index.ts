@@ -11,7 +11,7 @@ import { registerStatsArchiveRoutes } from './stats-archive.js';
 import { registerSystemRoutes } from './system.js';
 import { registerVolumeRoutes } from './volumes.js';
 
-export function buildRouter(services: EngineServices, opts: { insecureRegistries?: string[] } = {}): Router {
+export function buildRouter(services: EngineServices, opts: { insecureRegistries?: string[]; certsDir?: string } = {}): Router {
   const router = new Router();
   registerSystemRoutes(router, services);
   registerContainerRoutes(router, services);
@@ -20,6 +20,6 @@ export function buildRouter(services: EngineServices, opts: { insecureRegistries
   registerBuildRoutes(router, services);
   registerNetworkRoutes(router, services);
   registerVolumeRoutes(router, services);
-  registerAuthRoute(router, opts.insecureRegistries ?? []);
+  registerAuthRoute(router, opts.insecureRegistries ?? [], opts.certsDir);
   return router;
 }

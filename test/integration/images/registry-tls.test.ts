@@ -217,6 +217,18 @@ describe.runIf(ok)('pull from a TLS registry', () => {
       expect((await okDocker(['images', '--format', '{{.Repository}}:{{.Tag}}'])).split('\n')).toContain(`${reg.host}/tsct/tls:v1`);
     });
 
+    it('docker login over https trusts the same certs.d; an untrusted CA is named with the fix', async () => {
+      const out = await okDocker(['login', '-u', reg.user, '-p', reg.password, reg.host]);
+      expect(out).toContain('Login Succeeded');
+      const bad = await docker(['login', '-u', reg.user, '-p', 'wrong', reg.host]);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toMatch(/401 Unauthorized/);
+      // the untrusted registry's CA is not the one in its certs.d folder
+      const r = await docker(['login', '-u', reg.user, '-p', reg.password, untrusted.host]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(`registry ${untrusted.host}: TLS certificate not trusted`);
+    });
+
     it('docker pull from a registry whose CA is not trusted shows the registry and the fix', async () => {
       const r = await docker(['pull', `${untrusted.host}/tsct/tls:v1`]);
       expect(r.code).not.toBe(0);
