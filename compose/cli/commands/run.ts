@@ -2,7 +2,9 @@
 // with its dependencies converged first (unless --no-deps), the service's
 // ports only with --service-ports, then attached until it exits; its exit
 // status becomes ours. --rm removes it afterwards. When our stdin is a
-// terminal it gets a TTY and our keyboard, like docker compose (-T: neither).
+// terminal it gets a TTY and our keyboard, like docker compose (-T: neither);
+// a pipe or a file on our stdin is its stdin, and its end the container's
+// end of input (`echo hi | tscompose run -T svc cat`, `< dump.sql`).
 
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
@@ -17,7 +19,7 @@ import { converge } from '../converge.js';
 import { ExitStatus } from '../executor/errors.js';
 import { checkServices } from '../project-containers.js';
 import { withProject } from '../session.js';
-import { chooseStdio, holdTerminal, utf8Writer } from '../tty.js';
+import { chooseStdio, holdTerminal, stdinCarriesData, utf8Writer } from '../tty.js';
 import type { HijackedStream } from '../../../runtime/client/index.js';
 import type { Engine } from '../executor/engine-port.js';
 import type { CommandContext, CommandSetup } from './index.js';
@@ -51,9 +53,14 @@ function volumeFlag(spec: string, cwd: string): ServiceVolumeConfig {
   return { type: 'volume', source, target, read_only: readOnly || undefined };
 }
 
-/** The service as `run` runs it: command, flags, and no ports unless asked; `terminal`: with a TTY and stdin open (interactive). */
+/**
+ * The service as `run` runs it: command, flags, and no ports unless asked;
+ * `terminal`: with a TTY and stdin open (interactive); `openStdin`: stdin
+ * open without a TTY (our stdin is piped to it).
+ */
 export function runConfig(
   project: Project, service: string, command: string[], options: RunOptions, env: Readonly<Record<string, string | undefined>>, cwd: string, terminal = false,
+  openStdin = terminal,
 ): ServiceConfig {
   const base = project.services[service];
   const ports: ServicePortConfig[] = options.servicePorts ? [...(base.ports ?? [])] : [];
@@ -71,7 +78,7 @@ export function runConfig(
     volumes: [...(base.volumes ?? []), ...(options.volume ?? []).map((v) => volumeFlag(v, cwd))],
     tty: options.TTY === false ? false : terminal || (base.tty ?? false),
   };
-  if (terminal) config.stdin_open = true;
+  if (terminal || openStdin) config.stdin_open = true;
   if (command.length > 0) config.command = command;
   if (options.entrypoint !== undefined) config.entrypoint = shellSplit(options.entrypoint);
   if (options.user !== undefined) config.user = options.user;
@@ -113,14 +120,16 @@ export const run: CommandSetup = (program: Command, ctx: CommandContext) => {
         const engine = session.engine;
         const slug = randomBytes(32).toString('hex');
         const realStdio = session.io.env === process.env;
-        // Only a terminal is forwarded here: a piped stdin would need StdinOnce to reach its end.
-        const { tty: terminal } = chooseStdio({
-          noTty: options.TTY === false, detach: !!options.detach, realStdio, stdinIsTerminal: realStdio && Boolean(process.stdin.isTTY), stdinCarriesData: false,
+        const stdio = chooseStdio({
+          noTty: options.TTY === false, detach: !!options.detach, realStdio, stdinIsTerminal: realStdio && Boolean(process.stdin.isTTY),
+          stdinCarriesData: realStdio && stdinCarriesData(),
         });
-        const config = runConfig(project, service, command, options, session.io.env, session.io.cwd, terminal);
+        const terminal = stdio.tty;
+        const piped = stdio.stdin && !stdio.tty;
+        const config = runConfig(project, service, command, options, session.io.env, session.io.cwd, terminal, stdio.stdin);
         const containerName = options.name ?? oneOffName(project.name, service, slug);
         const attaching = new AbortController();
-        const attached = terminal ? attachWhenCreated(engine, containerName, attaching.signal) : undefined;
+        const attached = terminal || piped ? attachWhenCreated(engine, containerName, attaching.signal) : undefined;
         try {
           await converge(session, project, {
             noDeps: options.deps === false,
@@ -140,6 +149,15 @@ export const run: CommandSetup = (program: Command, ctx: CommandContext) => {
         }
         if (terminal) {
           const { StatusCode } = await runInTerminal(engine, containerName, attached!, session.io.stdout, session.io.stderr);
+          if (options.rm) await engine.removeContainer(containerName, { force: true, volumes: true });
+          if (StatusCode !== 0) throw new ExitStatus(StatusCode);
+          return;
+        }
+        if (piped) {
+          const waited = engine.waitContainer(containerName);
+          const stream = (await attached) ?? (await engine.attachContainer(containerName, { stdin: true, stdout: true, stderr: true, logs: true, stream: true }));
+          await pipeHijacked(stream, { tty: false, stdout: utf8Writer(session.io.stdout), stderr: utf8Writer(session.io.stderr), stdin: process.stdin });
+          const { StatusCode } = await waited;
           if (options.rm) await engine.removeContainer(containerName, { force: true, volumes: true });
           if (StatusCode !== 0) throw new ExitStatus(StatusCode);
           return;

@@ -56,6 +56,12 @@ d('tscompose exec and run on a terminal', () => {
     expect(t.output()).toBe('hi\n');
   });
 
+  it('echo hi | run -T: the piped stdin reaches the one-off, and its end; the exit code is ours', async () => {
+    const t = shell(`printf 'hi\\nthere\\n' | ${cli(['run', '--rm', '-T', 'web', 'sh', '-c', 'cat; exit 3'])} 2>/dev/null`, false);
+    expect(await t.exited).toBe(3);
+    expect(t.output()).toBe('hi\nthere\n');
+  });
+
   it('run on a terminal: a TTY and our keyboard; --rm removes it', async () => {
     const t = shell(cli(['run', '--rm', 'web', 'sh', '-c', 'echo first words; exec sh']), true);
     await eventually(() => (t.output().includes('first words\r\n') ? true : undefined), 60_000, 'the first output');
