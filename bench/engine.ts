@@ -12,7 +12,7 @@
 // the end and the host is checked (links, sysctls, known paths) before/after.
 import { spawn, spawnSync } from 'node:child_process';
 import {
-  copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync,
+  copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -23,20 +23,21 @@ import { makeBusyboxRootfs, missingPrerequisite, removeCgroupParent, tarOf } fro
 import { mountsUnder, removeTree } from '../test/helpers/tmp.js';
 import { uniqueName } from '../test/helpers/names.js';
 import { firewallTableName } from '../runtime/networks/names.js';
+import { ENGINE_NODE_FLAGS } from '../runtime/engine/launcher.js';
+import { alive, links, listProcs, procsMentioning, startDockerd as startPrivateDockerd, waitGone, type Proc } from '../test/helpers/dockerd.js';
 import type { BenchModule } from './run.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DOCKER = [process.env.TSCT_DOCKER_CLI ?? '', '/usr/local/bin/docker', '/usr/bin/docker'].find((p) => p && existsSync(p));
-const DOCKERD = [process.env.TSCT_DOCKERD ?? '', '/usr/sbin/dockerd', '/usr/bin/dockerd'].find((p) => p && existsSync(p));
 const IMAGE = 'tsctbench/busybox:1';
 
 /** Paths a Docker daemon may create outside its --data-root/--exec-root; removed after only when the run created them. */
-const HOST_PATHS = ['/run/tscompose', '/etc/docker/key.json', '/run/containerd', '/opt/containerd', '/run/docker', '/run/docker.sock', '/var/run/docker.pid', '/var/lib/docker', '/var/lib/containerd', '/var/lib/docker-engine'];
+export const HOST_PATHS = ['/run/tscompose', '/etc/docker/key.json', '/run/containerd', '/opt/containerd', '/run/docker', '/run/docker.sock', '/var/run/docker.pid', '/var/lib/docker', '/var/lib/containerd', '/var/lib/docker-engine'];
 const SYSCTLS = ['net/ipv4/ip_forward', 'net/ipv4/conf/all/forwarding', 'net/ipv6/conf/all/forwarding', 'net/ipv4/conf/all/route_localnet', 'net/bridge/bridge-nf-call-iptables', 'net/bridge/bridge-nf-call-ip6tables'];
 
-type Peer = 'tscompose' | 'dockerd';
+export type Peer = 'tscompose' | 'dockerd';
 
-interface Daemon {
+export interface Daemon {
   peer: Peer;
   sock: string;
   pid: number;
@@ -46,10 +47,10 @@ interface Daemon {
   stop(): Promise<string[]>;
 }
 
-const r2 = (x: number) => Math.round(x * 100) / 100;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const r2 = (x: number) => Math.round(x * 100) / 100;
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function stats(ms: number[]) {
+export function stats(ms: number[]) {
   const s = [...ms].sort((a, b) => a - b);
   if (!s.length) return { runs: 0 };
   const q = (p: number) => s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
@@ -58,53 +59,12 @@ function stats(ms: number[]) {
 
 // ---- processes ----------------------------------------------------------
 
-interface Proc { pid: number; ppid: number; comm: string; argv: string[] }
+// Shared with the dockerd reference tests (test/helpers/dockerd.ts).
+export { alive, links, listProcs, procsMentioning, waitGone, type Proc };
 
-function listProcs(): Proc[] {
-  const out: Proc[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-      const argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      out.push({ pid: Number(e), ppid, comm, argv });
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return out;
-}
+export interface Mem { rssKiB: number; pssKiB: number | null }
 
-/** Processes whose command line names something under dir (state roots, sockets): what this run started. */
-function procsMentioning(dir: string): Proc[] {
-  return listProcs().filter((p) => p.pid !== process.pid && p.argv.some((a) => a.includes(dir)));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitGone(pids: number[], ms: number): Promise<number[]> {
-  const deadline = Date.now() + ms;
-  let left = pids.filter(alive);
-  while (left.length && Date.now() < deadline) {
-    await sleep(100);
-    left = left.filter(alive);
-  }
-  return left;
-}
-
-interface Mem { rssKiB: number; pssKiB: number | null }
-
-function memOf(pid: number): Mem | undefined {
+export function memOf(pid: number): Mem | undefined {
   try {
     const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
     let pss: number | null = null;
@@ -119,7 +79,7 @@ function memOf(pid: number): Mem | undefined {
   }
 }
 
-function memory(d: Daemon) {
+export function memory(d: Pick<Daemon, 'processes'>) {
   const roles = d.processes();
   const byRole: Record<string, { count: number; rssKiB: number; pssKiB: number | null }> = {};
   let rss = 0;
@@ -144,9 +104,9 @@ function memory(d: Daemon) {
 
 // ---- docker CLI -----------------------------------------------------------
 
-interface CliResult { code: number | null; ms: number; stdout: string; stderr: string }
+export interface CliResult { code: number | null; ms: number; stdout: string; stderr: string }
 
-function dockerCli(sock: string, cfg: string, args: string[], timeoutMs = 60_000): Promise<CliResult> {
+export function dockerCli(sock: string, cfg: string, args: string[], timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(DOCKER!, ['-H', `unix://${sock}`, ...args], {
@@ -167,7 +127,7 @@ function dockerCli(sock: string, cfg: string, args: string[], timeoutMs = 60_000
   });
 }
 
-async function cliOk(d: Daemon, cfg: string, args: string[], timeoutMs?: number): Promise<string> {
+export async function cliOk(d: Daemon, cfg: string, args: string[], timeoutMs?: number): Promise<string> {
   const r = await dockerCli(d.sock, cfg, args, timeoutMs);
   if (r.code !== 0) throw new Error(`${d.peer}: docker ${args.join(' ')} exited ${r.code}: ${r.stderr.trim().slice(0, 400)}`);
   return r.stdout;
@@ -195,7 +155,7 @@ async function waitPing(sock: string, exited: () => boolean, ms: number): Promis
   return false;
 }
 
-function logTail(file: string, lines = 8): string {
+export function logTail(file: string, lines = 8): string {
   try {
     return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
   } catch {
@@ -206,13 +166,13 @@ function logTail(file: string, lines = 8): string {
 // ---- our engine -------------------------------------------------------------
 
 /**
- * A snapshot of the engine as JavaScript, in `dir`: runtime/**.ts transpiled
- * (no type check) beside a copy of native/build, with package.json and
+ * A snapshot of the engine as JavaScript, in `dir`: runtime/**.ts (and the
+ * other `trees`, e.g. compose/ for the CLI) transpiled (no type check) beside a copy of native/build, with package.json and
  * node_modules linked from the checkout. Plain node then runs it as
  * `tscompose engine` does from dist, without tsx in the measured process and
  * unaffected by edits or rebuilds during the run.
  */
-function snapshotEngine(dir: string): string {
+export function snapshotEngine(dir: string, trees: string[] = ['runtime']): string {
   const opts: ts.CompilerOptions = { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
   const walk = (rel: string): void => {
     for (const e of readdirSync(path.join(repo, rel), { withFileTypes: true })) {
@@ -228,7 +188,7 @@ function snapshotEngine(dir: string): string {
       }
     }
   };
-  walk('runtime');
+  for (const t of trees) walk(t);
   copyFileSync(path.join(repo, 'package.json'), path.join(dir, 'package.json'));
   symlinkSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'));
   mkdirSync(path.join(dir, 'native', 'build'), { recursive: true });
@@ -244,7 +204,7 @@ function snapshotEngine(dir: string): string {
  * (named by linkPrefix) and its nftables table (named by its root) are
  * removed here, with what was found.
  */
-function removeOurNetworking(root: string, linkPrefix: string): string[] {
+export function removeOurNetworking(root: string, linkPrefix: string): string[] {
   const notes: string[] = [];
   for (const l of links().filter((x) => x.startsWith(linkPrefix))) {
     const r = spawnSync('ip', ['link', 'del', l], { encoding: 'utf8' });
@@ -258,12 +218,13 @@ function removeOurNetworking(root: string, linkPrefix: string): string[] {
   return notes;
 }
 
-async function startOurs(tmp: string, main: string, cgroupParent: string, linkPrefix: string): Promise<Daemon> {
+/** `extraArgs`: more engine flags (the compose bench gives it a test address pool). */
+export async function startOurs(tmp: string, main: string, cgroupParent: string, linkPrefix: string, extraArgs: string[] = []): Promise<Daemon> {
   const root = path.join(tmp, 'ours');
   const sock = path.join(tmp, 'ours.sock');
   const log = path.join(tmp, 'ours.log');
   mkdirSync(root, { recursive: true });
-  const child = spawn(process.execPath, [main, '--root', root, '--socket', sock, '--runtime', 'tscrun', '--monitor', 'native', '--cgroup-parent', cgroupParent], {
+  const child = spawn(process.execPath, [...ENGINE_NODE_FLAGS, main, '--root', root, '--socket', sock, '--runtime', 'tscrun', '--monitor', 'native', '--cgroup-parent', cgroupParent, ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'], cwd: '/', env: { ...process.env, TSCOMPOSE_NETWORK_PREFIX: linkPrefix },
   });
   let stderr = '';
@@ -307,79 +268,28 @@ async function startOurs(tmp: string, main: string, cgroupParent: string, linkPr
 
 // ---- dockerd ----------------------------------------------------------------
 
-async function startDockerd(tmp: string, cgroupParent: string): Promise<Daemon> {
-  if (!DOCKERD) throw new Error('dockerd is not installed (apt-get install docker.io)');
-  const dataRoot = path.join(tmp, 'docker');
-  const execRoot = path.join(tmp, 'exec');
-  const sock = path.join(tmp, 'docker.sock');
-  const log = path.join(tmp, 'dockerd.log');
-  const cfgFile = path.join(tmp, 'daemon.json');
-  writeFileSync(cfgFile, '{}\n');
-  const args = [
-    '--data-root', dataRoot, '--exec-root', execRoot, '--pidfile', path.join(tmp, 'docker.pid'), '-H', `unix://${sock}`,
-    '--config-file', cfgFile, '--bridge=none', '--iptables=false', '--ip6tables=false', '--ip-masq=false', '--ip-forward=false',
-    '--userland-proxy=false', '--cgroup-parent', `/${cgroupParent}`, '--storage-driver', 'overlay2', '--log-level', 'warn',
-  ];
-  const out = openSync(log, 'a');
-  const child = spawn(DOCKERD, args, { stdio: ['ignore', out, out], cwd: '/' });
-  closeSync(out);
-  let gone = false;
-  let exitStatus = '';
-  child.on('exit', (code, sig) => {
-    gone = true;
-    exitStatus = `exited ${sig ?? code}`;
-  });
-  const pid = child.pid!;
-  const known = new Set<number>();
-  const processes = (): Record<string, number[]> => {
-    const procs = procsMentioning(tmp);
-    const containerd = procs.filter((p) => p.comm === 'containerd').map((p) => p.pid);
-    const shims = procs.filter((p) => p.comm.startsWith('containerd-shim')).map((p) => p.pid);
-    for (const p of [...containerd, ...shims]) known.add(p);
-    return { dockerd: [pid], containerd, shims };
-  };
-  if (!(await waitPing(sock, () => gone, 60_000))) {
-    if (!gone) child.kill('SIGTERM');
-    await waitGone([pid], 10_000);
-    // Only what names dockerd's own dirs: our engine runs beside it under tmp too.
-    const own = [dataRoot, execRoot, sock];
-    for (const p of procsMentioning(tmp).filter((x) => x.argv.some((a) => own.some((o) => a.includes(o))))) {
-      try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
-    }
-    throw new Error(`dockerd did not start (${exitStatus || 'no answer on its socket in 60 s'}): ${logTail(log) || 'no output'}`);
-  }
-  processes();
+/**
+ * dockerd private to the run (test/helpers/dockerd.ts: its own containerd,
+ * state and sockets under tmp, no bridge, no iptables, no ip forwarding, no
+ * userland proxy). `extraArgs`: more dockerd flags (the compose bench gives it
+ * an address pool of its own).
+ */
+export async function startDockerd(tmp: string, cgroupParent: string, extraArgs: string[] = []): Promise<Daemon> {
+  const d = await startPrivateDockerd({ dir: path.join(tmp, 'dockerd'), networking: 'none', cgroupParent, extraArgs });
   return {
     peer: 'dockerd',
-    sock,
-    pid,
-    exited: () => gone,
-    processes,
-    async stop() {
-      const notes: string[] = [];
-      processes();
-      if (!gone) child.kill('SIGTERM');
-      if ((await waitGone([pid], 20_000)).length) {
-        notes.push(`dockerd (pid ${pid}) ignored SIGTERM for 20 s: killed`);
-        child.kill('SIGKILL');
-      }
-      // containerd and shims dockerd started and left: by pid, then anything still naming our dirs.
-      const left = await waitGone([...known], 5000);
-      for (const p of left) {
-        notes.push(`killed leftover pid ${p}`);
-        try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
-      }
-      return notes;
+    sock: d.socket,
+    pid: d.pid,
+    exited: d.exited,
+    processes() {
+      const { dockerd, containerd, shims } = d.processes();
+      return { dockerd, containerd, shims };
     },
+    stop: () => d.stop(),
   };
 }
 
 // ---- host checks --------------------------------------------------------------
-
-function links(): string[] {
-  const r = spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' });
-  return r.stdout.split('\n').map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1]).filter((x): x is string => !!x).sort();
-}
 
 function sysctls(): Record<string, string> {
   const out: Record<string, string> = {};
@@ -389,9 +299,9 @@ function sysctls(): Record<string, string> {
   return out;
 }
 
-interface HostState { links: string[]; sysctls: Record<string, string>; paths: Record<string, boolean>; cgroupDocker: boolean }
+export interface HostState { links: string[]; sysctls: Record<string, string>; paths: Record<string, boolean>; cgroupDocker: boolean }
 
-function hostState(): HostState {
+export function hostState(): HostState {
   return {
     links: links(),
     sysctls: sysctls(),
@@ -401,7 +311,7 @@ function hostState(): HostState {
 }
 
 /** Undoes what the run changed on the host (only that), and says what it found. */
-function restoreHost(before: HostState, linkPrefix: string): { clean: boolean; notes: string[] } {
+export function restoreHost(before: HostState, linkPrefix: string): { clean: boolean; notes: string[] } {
   const notes: string[] = [];
   const now = hostState();
   const added = now.links.filter((l) => !before.links.includes(l));
@@ -446,7 +356,7 @@ async function containersOf(d: Daemon, cfg: string): Promise<string[]> {
   return (await cliOk(d, cfg, ['ps', '-aq', '--no-trunc'])).split('\n').filter(Boolean);
 }
 
-async function removeAll(d: Daemon, cfg: string): Promise<void> {
+export async function removeAll(d: Daemon, cfg: string): Promise<void> {
   const ids = await containersOf(d, cfg).catch(() => []);
   for (let i = 0; i < ids.length; i += 25) await dockerCli(d.sock, cfg, ['rm', '-f', ...ids.slice(i, i + 25)], 120_000);
 }
@@ -527,7 +437,7 @@ const bench: BenchModule = {
       let main = '';
       if (!existsSync(path.join(repo, 'native', 'build', 'tscrun'))) skipped.tscompose = 'native/build/tscrun is not built: run `make -C native`';
       else main = snapshotEngine(path.join(tmp, 'app'));
-      result.oursRunsAs = 'node runtime/engine/engine-main.js (a transpiled snapshot of runtime/, no tsx) --runtime tscrun --monitor native';
+      result.oursRunsAs = `node ${ENGINE_NODE_FLAGS.join(' ')} runtime/engine/engine-main.js (a transpiled snapshot of runtime/, no tsx; the flags of \`tscompose engine\`) --runtime tscrun --monitor native`;
       for (const [peer, start] of [['tscompose', () => startOurs(tmp, main, cgOurs, linkPrefix)], ['dockerd', () => startDockerd(tmp, cgDocker)]] as const) {
         if (skipped[peer]) continue;
         try {

@@ -125,13 +125,21 @@ export class ExecManager {
     e.running = true;
     e.pid = child.pid ?? 0;
     this.host.emit(`exec_start: ${e.config.Cmd.join(' ')}`, rec.Id, { execID: id });
+    // The runtime says `exec failed: exec: "x": …` and exits 255 when the
+    // command never ran; dockerd reports 126 then, as for any exec that could not start.
+    let couldNotStart = false;
+    child.stderr?.on('data', (d: Buffer) => { if (!couldNotStart && /exec failed: exec: "/.test(d.toString())) couldNotStart = true; });
     const exited = new Promise<number>((resolve) => {
       child.on('error', (err) => { e.running = false; e.exitCode = 126; rmSync(processFile, { force: true }); resolve(126); void err; });
-      child.on('exit', (code, signal) => {
+      child.on('exit', async (code, signal) => {
+        // The runtime's last words may still be in the pipe when it exits.
+        if (code === 255 && !couldNotStart && child.stderr && !child.stderr.readableEnded) {
+          await new Promise((r) => { child.stderr.once('end', r).once('close', r); setTimeout(r, 500).unref(); });
+        }
         e.running = false;
         e.control?.destroy();
         e.control = undefined;
-        e.exitCode = code ?? (signal ? 128 + (({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2 } as Record<string, number>)[signal] ?? 0) : 255);
+        e.exitCode = code === 255 && couldNotStart ? 126 : code ?? (signal ? 128 + (({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2 } as Record<string, number>)[signal] ?? 0) : 255);
         rmSync(processFile, { force: true });
         this.host.emit('exec_die', rec.Id, { execID: id, exitCode: String(e.exitCode) });
         resolve(e.exitCode);

@@ -18,6 +18,12 @@ export type NetObject = LinkInfo | AddrInfo | RouteInfo;
 export interface Netlink {
   /** Runs the steps in order; the first failure throws a NetlinkError naming the step. */
   run(steps: readonly string[]): Promise<NetObject[]>;
+  /**
+   * Whether a link of this name is in the host's namespace, without a
+   * process: the host end of a veth goes with its container's netns, and a
+   * `del` for it would be a spawn for nothing. Absent: assume it is.
+   */
+  linkExists?(name: string): boolean;
 }
 
 /** Finds native/build/tsc-net from the checkout or the installed package. */
@@ -43,6 +49,10 @@ export class TscNetNetlink implements Netlink {
   /** `timeoutMs`: a batch is a few netlink calls; one that hangs (a stuck
    * kernel lock) is killed and reported rather than holding the engine's lock. */
   constructor(private readonly binary = tscNetPath(), private readonly timeoutMs = 30_000) {}
+
+  linkExists(name: string): boolean {
+    return existsSync(join('/sys/class/net', name));
+  }
 
   run(steps: readonly string[]): Promise<NetObject[]> {
     if (!existsSync(this.binary)) return Promise.reject(new NetworkError(`the netlink helper ${this.binary} is missing: build it with \`make -C native\``));

@@ -14,7 +14,7 @@
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
+import { settleWrites, writeFileAtomicAsync } from './atomic-file.js';
 import {
   InvalidNetworkConfigError,
   NetworkConflictError,
@@ -130,12 +130,19 @@ export class NetworkManager {
     return join(this.dir, 'containers', `${id}.json`);
   }
 
-  private saveNetwork(n: StoredNetwork): void {
-    writeFileAtomic(this.netFile(n.id), JSON.stringify(n, null, 2) + '\n');
+  /** Resolves once the record is on disk (writes of one file land in call order). */
+  private saveNetwork(n: StoredNetwork): Promise<void> {
+    return writeFileAtomicAsync(this.netFile(n.id), JSON.stringify(n, null, 2) + '\n');
   }
 
-  private saveContainer(c: StoredContainer): void {
-    writeFileAtomic(this.containerFile(c.containerId), JSON.stringify(c, null, 2) + '\n');
+  private saveContainer(c: StoredContainer): Promise<void> {
+    return writeFileAtomicAsync(this.containerFile(c.containerId), JSON.stringify(c, null, 2) + '\n');
+  }
+
+  /** A record file goes after the writes still landing on it. */
+  private async removeFile(path: string): Promise<void> {
+    await settleWrites(path);
+    rmSync(path, { force: true });
   }
 
   /** Reads the records from disk and creates the predefined networks. Call once at engine start. */
@@ -261,16 +268,16 @@ export class NetworkManager {
             const taken6 = [...this.networks.values()].flatMap((n) => (n.ipam6 ? [n.ipam6.subnet] : []));
             net.ipam6 = chooseSubnet6(v6[0], id, taken6, hostNetworks6(objects));
           }
-          this.saveNetwork(net);
+          await this.saveNetwork(net);
           try {
             await this.netlink.run(this.bridgeSteps(net));
           } catch (e) {
-            rmSync(this.netFile(id), { force: true });
+            await this.removeFile(this.netFile(id));
             await this.netlink.run([`del ${net.bridge} missing-ok`]).catch(() => undefined);
             throw e;
           }
         });
-      } else this.saveNetwork(net);
+      } else await this.saveNetwork(net);
       this.networks.set(id, net);
       if (net.driver === 'bridge') await this.applyFirewall();
       return net;
@@ -332,7 +339,7 @@ export class NetworkManager {
       if (live.length > 0)
         throw new NetworkConflictError(`error while removing network: network ${net.name} id ${net.id} has active endpoints (${live.map((e) => e.containerName).join(', ')})`);
       if (net.bridge) await this.netlink.run([`del ${net.bridge} missing-ok`]);
-      rmSync(this.netFile(net.id), { force: true });
+      await this.removeFile(this.netFile(net.id));
       this.networks.delete(net.id);
       if (net.driver === 'bridge') await this.applyFirewall();
     });
@@ -436,13 +443,13 @@ export class NetworkManager {
     for (const a of req.aliases ?? []) if (!a || /\s/.test(a)) throw new InvalidNetworkConfigError(`network alias "${a}" is empty or holds blanks`);
     return this.locked(async () => {
       if (net.endpoints[req.containerId]) throw new NetworkConflictError(`endpoint with name ${req.containerName} already exists in network ${net.name}`);
-      const c = this.rememberContainer(req);
+      const c = await this.rememberContainer(req);
       const endpointId = newId();
       if (net.driver !== 'bridge') {
         if (net.driver === 'null') await this.netlink.run([`netns ${req.netnsPath}`, 'up lo', 'netns host']);
         const ep: StoredEndpoint = { endpointId, containerId: req.containerId, containerName: req.containerName, aliases: [], ip: '', mac: '', veth: '', ifname: '', state: 'ready', seq: ++this.seq };
         net.endpoints[req.containerId] = ep;
-        this.saveNetwork(net);
+        await this.saveNetwork(net);
         return this.endpointSettings(net, ep, req);
       }
       const ipam = net.ipam!;
@@ -477,7 +484,7 @@ export class NetworkManager {
         seq: ++this.seq,
       };
       net.endpoints[req.containerId] = ep;
-      this.saveNetwork(net);
+      await this.saveNetwork(net);
       // The first network with a gateway gives the default route.
       const hasRoute = [...this.networks.values()].some(
         (n) => n.id !== net.id && n.driver === 'bridge' && !n.internal && n.endpoints[req.containerId]?.state === 'ready',
@@ -489,11 +496,11 @@ export class NetworkManager {
         releaseAddress(ipam, endpointId);
         if (net.ipam6) releaseAddress(net.ipam6, endpointId);
         delete net.endpoints[req.containerId];
-        this.saveNetwork(net);
+        await this.saveNetwork(net);
         throw e;
       }
       ep.state = 'ready';
-      this.saveNetwork(net);
+      await this.saveNetwork(net);
       this.rewritePeersOf(req.containerId, [net]);
       return this.endpointSettings(net, ep, req);
     });
@@ -522,7 +529,7 @@ export class NetworkManager {
   }
 
   /** Keeps what the container's hosts file is made from; written only when it changed. */
-  private rememberContainer(req: ConnectRequest): StoredContainer {
+  private async rememberContainer(req: ConnectRequest): Promise<StoredContainer> {
     const prev = this.containers.get(req.containerId);
     const serviceName = req.serviceName ?? prev?.serviceName;
     const c: StoredContainer = {
@@ -533,7 +540,7 @@ export class NetworkManager {
       hosts: req.hosts ?? prev?.hosts ?? {},
     };
     this.containers.set(c.containerId, c);
-    if (JSON.stringify(c) !== JSON.stringify(prev)) this.saveContainer(c);
+    if (JSON.stringify(c) !== JSON.stringify(prev)) await this.saveContainer(c);
     return c;
   }
 
@@ -596,18 +603,18 @@ export class NetworkManager {
       for (const n of nets) await this.dropEndpoint(n, n.endpoints[containerId]!);
       // Forgotten first: its own file is going away with it.
       this.containers.delete(containerId);
-      rmSync(this.containerFile(containerId), { force: true });
+      await this.removeFile(this.containerFile(containerId));
       this.rewritePeersOf(containerId, nets);
     });
   }
 
   private async dropEndpoint(net: StoredNetwork, ep: StoredEndpoint): Promise<void> {
-    // The host end may be gone already (the netns died and took the pair).
-    if (ep.veth) await this.netlink.run([`del ${ep.veth} missing-ok`]);
+    // The host end may be gone already (the netns died and took the pair): no helper to run then.
+    if (ep.veth && this.netlink.linkExists?.(ep.veth) !== false) await this.netlink.run([`del ${ep.veth} missing-ok`]);
     if (net.ipam) releaseAddress(net.ipam, ep.endpointId);
     if (net.ipam6) releaseAddress(net.ipam6, ep.endpointId);
     delete net.endpoints[ep.containerId];
-    this.saveNetwork(net);
+    await this.saveNetwork(net);
   }
 
   /** Rewrites the hosts file of `containerId` and of every container that
@@ -678,7 +685,7 @@ export class NetworkManager {
       for (const id of [...this.containers.keys()])
         if (!runningContainerIds.has(id) && ![...this.networks.values()].some((n) => n.endpoints[id])) {
           this.containers.delete(id);
-          rmSync(this.containerFile(id), { force: true });
+          await this.removeFile(this.containerFile(id));
         }
     });
     await this.applyFirewall();

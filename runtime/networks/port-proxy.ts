@@ -112,9 +112,21 @@ function listenTcp(spec: PortSpec, port: number): Promise<Listener> {
     client.pipe(upstream);
     upstream.pipe(client);
   });
+  // No host address: every address, IPv6 too, as dockerd publishes on 0.0.0.0 and [::]
+  // (`localhost` is ::1 first for many clients). A dual-stack socket on :: holds both;
+  // on a host without IPv6, 0.0.0.0 alone.
+  const hosts = spec.hostIp ? [spec.hostIp] : ['::', '0.0.0.0'];
+  const attempt = (i: number): Promise<Listener> => listenTcpOn(server, sockets, spec, hosts[i], port).catch((e: NodeJS.ErrnoException) => {
+    if (i + 1 < hosts.length && (e.code === 'EAFNOSUPPORT' || e.code === 'EADDRNOTAVAIL')) return attempt(i + 1);
+    throw e;
+  });
+  return attempt(0);
+}
+
+function listenTcpOn(server: Server, sockets: Set<Socket>, spec: PortSpec, host: string, port: number): Promise<Listener> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: spec.hostIp || '0.0.0.0', port, backlog: 1024, exclusive: true }, () => {
+    server.listen({ host, port, backlog: 1024, exclusive: true, ipv6Only: false }, () => {
       server.off('error', reject);
       const addr = server.address();
       const real = typeof addr === 'object' && addr ? addr.port : port;
