@@ -3,7 +3,8 @@
 // plan again without pulling (so containers are compared with the images
 // just fetched — see compose/plan/reconcile.ts), then run the plan.
 
-import { Plan, reconcile, type Operation, type ReconcileOptions } from '../plan/index.js';
+import { buildGraph } from '../graph/graph.js';
+import { LABEL_ONEOFF, LABEL_SERVICE, Plan, reconcile, type ObservedState, type Operation, type ReconcileOptions } from '../plan/index.js';
 import { serviceNetworkKeys } from '../plan/resources.js';
 import type { Project } from '../types.js';
 import type { EmitEvent } from './executor/events.js';
@@ -30,15 +31,54 @@ export function executeOptions(session: ProjectSession, project: Project, emit: 
   };
 }
 
+/**
+ * The running containers of the services this command converges that the
+ * plan leaves alone: docker compose lists them as `Running`, so that a second
+ * `up` says what is up rather than nothing.
+ */
+export function keptRunning(project: Project, observed: ObservedState, plan: Plan, options: ReconcileOptions): string[] {
+  if (options.noStart) return [];
+  const { graph } = buildGraph(project);
+  const oneoff = options.oneoff;
+  let selected: readonly string[];
+  if (oneoff) selected = options.noDeps ? [] : graph.withDependencies([oneoff.service]).filter((n) => n !== oneoff.service);
+  else if (options.services && options.services.length > 0) selected = options.noDeps ? options.services : graph.withDependencies(options.services);
+  else selected = graph.names;
+  const wanted = new Set(selected);
+  const touched = new Set<string>();
+  for (const op of plan.operations) {
+    if ('containerName' in op) touched.add(op.containerName);
+    if ('containerId' in op) touched.add(op.containerId);
+    if (op.kind === 'RenameContainer') touched.add(op.newName);
+  }
+  return observed.containers
+    .filter((c) => c.state === 'running' && c.labels[LABEL_ONEOFF] !== 'True' && wanted.has(c.labels[LABEL_SERVICE] ?? ''))
+    .filter((c) => !touched.has(c.name) && !touched.has(c.id))
+    .map((c) => c.name)
+    .sort();
+}
+
 export async function converge(session: ProjectSession, project: Project, options: ReconcileOptions, signal?: AbortSignal): Promise<Plan> {
   const observe = () => observeProject(session.engine, project.name, declaredNames(project));
-  let plan = reconcile(project, await observe(), options);
+  let observed = await observe();
+  let plan = reconcile(project, observed, options);
   const fetches = plan.operations.filter((op) => op.kind === 'PullImage' || op.kind === 'BuildImage');
   if (fetches.length > 0) {
     const fetchPlan = new Plan(fetches.map((op): Operation => ({ ...op, dependsOn: [] })));
     await session.board('Pulling', planSteps(fetchPlan), (emit) => executePlan(fetchPlan, session.engine, executeOptions(session, project, emit, signal)));
-    plan = reconcile(project, await observe(), { ...options, pull: 'never', build: 'never' });
+    observed = await observe();
+    plan = reconcile(project, observed, { ...options, pull: 'never', build: 'never' });
   }
-  await session.board('Running', planSteps(plan), (emit) => executePlan(plan, session.engine, executeOptions(session, project, emit, signal)));
+  const kept = keptRunning(project, observed, plan, options);
+  const lines = planSteps(plan);
+  for (const name of kept) {
+    const line = lines.find((l) => l.resource === 'container' && l.name === name);
+    if (line) line.steps++;
+    else lines.push({ resource: 'container', name, steps: 1 });
+  }
+  await session.board('Running', lines, (emit) => {
+    for (const name of kept) emit({ kind: 'resource', resource: 'container', name, status: 'Running' });
+    return executePlan(plan, session.engine, executeOptions(session, project, emit, signal));
+  });
   return plan;
 }

@@ -5,7 +5,7 @@
 // clock through setCliTestHooks.
 
 import { HttpEngineClient } from '../../runtime/client/index.js';
-import { ensureEngine } from '../../runtime/engine/launcher.js';
+import { DEFAULT_SOCKET, ensureEngine } from '../../runtime/engine/launcher.js';
 import { ProjectError } from '../errors.js';
 import { loadProject, type LoadResult } from '../load/index.js';
 import type { CommandContext } from './commands/index.js';
@@ -42,6 +42,10 @@ export function pollMs(): number | undefined {
 
 async function connect(globals: GlobalOptions, io: CliIo): Promise<Engine & { close?: () => void }> {
   if (hooks.connect) return hooks.connect(globals);
+  // An engine named with --host is used as it is, like `docker -H`: starting
+  // an engine (on the default state root) behind a mistyped socket path would
+  // hide the mistake. The embedded engine starts only on its own socket.
+  if (globals.host !== undefined && globals.host !== `unix://${DEFAULT_SOCKET}`) return new HttpEngineClient({ host: globals.host });
   const host = globals.host ?? io.env.TSCOMPOSE_HOST ?? io.env.DOCKER_HOST;
   const address = await ensureEngine({ host });
   return new HttpEngineClient({ host: address });

@@ -92,9 +92,10 @@ export function planDown(project: Project, observed: ObservedState, options: Dow
   for (const name of graph.select(selected).order('down')) {
     const after = graph.dependents(name).filter((d) => selectedSet.has(d)).flatMap((d) => removesByService.get(d) ?? []);
     const mine = [...(classified.byService.get(name) ?? [])];
-    // docker compose lists one-off containers only with --remove-orphans, and
-    // then removes the running ones along with their service.
-    if (options.removeOrphans) mine.push(...classified.oneOffs.filter((c) => containerService(c) === name));
+    // A service's one-off (`run`) containers go with it, as in docker compose
+    // (its down picks containers by the service label alone): left behind, a
+    // `run -d` container would keep the project's network in use.
+    mine.push(...observed.containers.filter((c) => isOneOff(c) && containerService(c) === name));
     removesByService.set(
       name,
       mine.map((c) => stopAndRemove(name, c, isOneOff(c) ? 'down (one-off container)' : 'down', after)),
@@ -102,7 +103,8 @@ export function planDown(project: Project, observed: ObservedState, options: Dow
   }
 
   if (options.removeOrphans) {
-    for (const c of classified.orphans) stopAndRemove(undefined, c, orphanCause(c), []);
+    // One-off containers of the project's services went with their service above.
+    for (const c of classified.orphans) if (!(isOneOff(c) && graph.has(containerService(c) ?? ''))) stopAndRemove(undefined, c, orphanCause(c), []);
   }
 
   const wholeProject = !(options.services && options.services.length > 0);

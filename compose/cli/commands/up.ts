@@ -11,8 +11,9 @@ import { UsageError } from '../context.js';
 import { converge } from '../converge.js';
 import { awaitContainer } from '../executor/await-container.js';
 import { systemClock } from '../executor/clock.js';
-import { ComposeRunError, DependencyFailedError, ExitStatus, WaitTimeoutError } from '../executor/errors.js';
-import { checkServices, containerNameOf, inServiceOrder, listProjectContainers, serviceOf, stopOptions } from '../project-containers.js';
+import { ComposeRunError, DependencyFailedError, ExitStatus, ServiceNotCompletedError, WaitTimeoutError } from '../executor/errors.js';
+import { actOnContainers } from '../container-board.js';
+import { checkServices, containerNameOf, listProjectContainers, serviceOf, stopOptions } from '../project-containers.js';
 import { nowMs, pollMs, withProject, type ProjectSession } from '../session.js';
 import { LogPrinter } from '../ui/log-printer.js';
 import type { CommandContext, CommandSetup } from './index.js';
@@ -102,22 +103,38 @@ export const up: CommandSetup = (program: Command, ctx: CommandContext) => {
         // flight finish, and leave what exists for the next `up` or `down`.
         const cancel = new AbortController();
         let started = new Set<string>();
+        // The output of a container this up starts begins now: an exited container started again keeps its old log.
+        const since = (Date.now() / 1000).toFixed(3);
         const onInterrupt = () => cancel.abort(new ComposeRunError('canceled: the project is partly up; run tscompose up again, or tscompose down', 130));
+        // SIGTERM (a process manager, `timeout`) is a Ctrl-C too, as in docker compose.
         process.once('SIGINT', onInterrupt);
+        process.once('SIGTERM', onInterrupt);
         try {
           const plan = await converge(session, project, reconcileOptionsOf(services, options, optionGiven(cmd, 'build')), cancel.signal);
           started = new Set(plan.ofKind('StartContainer').map((op) => op.containerName));
           if (options.wait) await waitReady(session, project, services, options.waitTimeout, cancel.signal);
         } finally {
           process.off('SIGINT', onInterrupt);
+          process.off('SIGTERM', onInterrupt);
         }
         if (detach) return;
-        await attached(session, project, services, options, attach, noAttach, started);
+        await attached(session, project, services, options, attach, noAttach, started, since);
       });
     });
   command.on('option:attach', (v: string) => attach.push(v));
   command.on('option:no-attach', (v: string) => noAttach.push(v));
 };
+
+/**
+ * What `--wait` waits for in a service's containers: done with status 0 when
+ * another service depends on it with service_completed_successfully (a
+ * one-shot job: waiting for it to run would fail as soon as it finished, as
+ * docker compose's getDependencyCondition says), else running or healthy.
+ */
+export function waitGoal(project: Project, service: string): 'completed' | 'ready' {
+  const job = Object.values(project.services).some((s) => s.depends_on?.[service]?.condition === 'service_completed_successfully');
+  return job ? 'completed' : 'ready';
+}
 
 /** `--wait`: every selected container running, and healthy when it has a health check. */
 async function waitReady(session: ProjectSession, project: Project, services: readonly string[], timeoutSeconds: number | undefined, signal: AbortSignal): Promise<void> {
@@ -130,13 +147,13 @@ async function waitReady(session: ProjectSession, project: Project, services: re
       containers.map(async (c) => {
         const name = containerNameOf(c);
         emit({ kind: 'resource', resource: 'container', name, status: 'Waiting' });
-        const outcome = await awaitContainer(session.engine, name, 'ready', { clock, deadline, pollMs: pollMs(), signal });
+        const outcome = await awaitContainer(session.engine, name, waitGoal(project, serviceOf(c)), { clock, deadline, pollMs: pollMs(), signal });
         if (outcome.ok) {
-          emit({ kind: 'resource', resource: 'container', name, status: outcome.status === 'Healthy' ? 'Healthy' : 'Running' });
+          emit({ kind: 'resource', resource: 'container', name, status: outcome.status === 'Healthy' ? 'Healthy' : outcome.status === 'Exited' ? 'Exited' : 'Running' });
           return undefined;
         }
         emit({ kind: 'resource', resource: 'container', name, status: 'Error', detail: outcome.reason });
-        return { name, service: serviceOf(c), reason: outcome.reason };
+        return { name, service: serviceOf(c), reason: outcome.reason, exitCode: outcome.exitCode };
       }),
     );
     const failed = failures.find((f) => f !== undefined);
@@ -144,11 +161,12 @@ async function waitReady(session: ProjectSession, project: Project, services: re
     if (failed.reason.includes('in time')) {
       throw new WaitTimeoutError(`service "${failed.service}": container ${failed.name} ${failed.reason}; raise --wait-timeout or check its logs (tscompose logs ${failed.service})`);
     }
+    if (waitGoal(project, failed.service) === 'completed' && failed.exitCode !== undefined) throw new ServiceNotCompletedError(failed.service, failed.exitCode);
     throw new DependencyFailedError(failed.name, failed.reason);
   });
 }
 
-/** `started`: containers this up started; the others were running already and show only new output. */
+/** `started`: containers this up started (their output since `since`); the others were running already and show only new output. */
 async function attached(
   session: ProjectSession,
   project: Project,
@@ -157,6 +175,7 @@ async function attached(
   attach: string[],
   noAttach: string[],
   started: ReadonlySet<string>,
+  since: string,
 ): Promise<void> {
   const engine = session.engine;
   const io = session.io;
@@ -174,7 +193,12 @@ async function attached(
 
   const abortLogs = new AbortController();
   const follow = (name: string) =>
-    printContainerLogs(engine, name, printer, { follow: true, tail: started.has(name) ? 'all' : 0, timestamps: options.timestamps, signal: abortLogs.signal }).catch(() => undefined);
+    printContainerLogs(engine, name, printer, {
+      follow: true,
+      ...(started.has(name) ? { since } : { tail: 0 }),
+      timestamps: options.timestamps,
+      signal: abortLogs.signal,
+    }).catch(() => undefined);
   const followed = new Map(names.map((n) => [n, follow(n)]));
   const logs = Promise.all(followed.values());
   // A followed log ends by itself once its container has stopped; the grace
@@ -183,9 +207,16 @@ async function attached(
   const abortOnExit = options.abortOnContainerExit || options.exitCodeFrom !== undefined;
   let stopping: Promise<void> | undefined;
   let interrupted = false;
+  // On a board of its own, as docker compose shows it after `Gracefully stopping...`.
   const stopAll = () =>
-    (stopping ??= inServiceOrder(project, all, 'down', async (c) => {
-      await engine.stopContainer(c.Id, stopOptions(project.services[serviceOf(c)], options.timeout)).catch(() => undefined);
+    (stopping ??= actOnContainers(session, project, all, {
+      title: 'Stopping',
+      order: 'down',
+      working: 'Stopping',
+      done: 'Stopped',
+      call: async (c) => {
+        await engine.stopContainer(c.Id, stopOptions(project.services[serviceOf(c)], options.timeout)).catch(() => undefined);
+      },
     }));
   const onInterrupt = () => {
     if (!interrupted) {
@@ -197,6 +228,7 @@ async function attached(
     }
   };
   process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
   try {
     const exitCodes = new Map<string, number>();
     let firstExit: { service: string; code: number } | undefined;
@@ -226,6 +258,7 @@ async function attached(
     }
   } finally {
     process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
     abortLogs.abort();
   }
 }

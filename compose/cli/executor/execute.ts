@@ -137,24 +137,21 @@ class PlanRun {
         return this.emit('network', op.name, 'Created');
       case 'RemoveNetwork':
         this.emit('network', op.name, 'Removing');
-        await this.tolerant(() => e.removeNetwork(op.name), 'network', op.name);
-        return this.emit('network', op.name, 'Removed');
+        return this.removed('network', op.name, await this.tolerant(() => e.removeNetwork(op.name), 'network', op.name));
       case 'CreateVolume':
         this.emit('volume', op.name, 'Creating');
         await e.createVolume(volumeCreateRequest(op));
         return this.emit('volume', op.name, 'Created');
       case 'RemoveVolume':
         this.emit('volume', op.name, 'Removing');
-        await this.tolerant(() => e.removeVolume(op.name), 'volume', op.name);
-        return this.emit('volume', op.name, 'Removed');
+        return this.removed('volume', op.name, await this.tolerant(() => e.removeVolume(op.name), 'volume', op.name));
       case 'PullImage':
         return this.pull(op);
       case 'BuildImage':
         return this.build(op);
       case 'RemoveImage':
         this.emit('image', op.image, 'Removing');
-        await this.tolerant(() => e.removeImage(op.image).then(() => undefined), 'image', op.image);
-        return this.emit('image', op.image, 'Removed');
+        return this.removed('image', op.image, await this.tolerant(() => e.removeImage(op.image).then(() => undefined), 'image', op.image));
       case 'CreateContainer':
         return this.createContainer(op);
       case 'StartContainer':
@@ -171,8 +168,7 @@ class PlanRun {
         return this.emit('container', op.containerName, 'Stopped');
       case 'RemoveContainer':
         this.emit('container', op.containerName, 'Removing');
-        await this.tolerant(() => e.removeContainer(op.containerId, { force: true, volumes: op.removeVolumes }), 'container', op.containerName);
-        return this.emit('container', op.containerName, 'Removed');
+        return this.removed('container', op.containerName, await this.tolerant(() => e.removeContainer(op.containerId, { force: true, volumes: op.removeVolumes }), 'container', op.containerName));
       case 'RenameContainer':
         await e.renameContainer(op.containerName, op.newName);
         return this.emit('container', op.newName, 'Recreated');
@@ -181,18 +177,28 @@ class PlanRun {
     }
   }
 
-  /** Gone already is fine for a removal; in use is a warning, as in docker compose. */
-  private async tolerant(call: () => Promise<void>, resource: ResourceKind, name: string): Promise<void> {
+  /**
+   * Gone already is fine for a removal; in use is a warning, as in docker
+   * compose. Returns false when the resource is still there (in use).
+   */
+  private async tolerant(call: () => Promise<void>, resource: ResourceKind, name: string): Promise<boolean> {
     try {
       await call();
+      return true;
     } catch (err) {
-      if (err instanceof EngineApiError && err.isNotFound) return;
+      if (err instanceof EngineApiError && err.isNotFound) return true;
       if (err instanceof EngineApiError && (err.status === 409 || err.status === 403)) {
         this.options.emit({ kind: 'warning', message: `${resource} ${name} is still in use and was not removed: ${err.message}` });
-        return;
+        return false;
       }
       throw err;
     }
+  }
+
+  /** The last word on a removal: `Removed`, or docker compose's `Resource is still in use` when it stayed. */
+  private removed(resource: ResourceKind, name: string, gone: boolean): void {
+    if (gone) this.emit(resource, name, 'Removed');
+    else this.emit(resource, name, 'Warning', 'Resource is still in use');
   }
 
   private async pull(op: PullImageOp): Promise<void> {

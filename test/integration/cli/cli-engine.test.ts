@@ -107,13 +107,13 @@ d('compose commands on the tscompose engine', () => {
     }
   });
 
-  it('up -d starts db before app; a second up changes nothing', async () => {
+  it('up -d starts db before app; a second up changes nothing and says they run', async () => {
     const up = await cli('up', '-d', 'db', 'app');
     expect(up.stderr).toContain(`Container ${prefix}-app-1  Started`);
     expect(up.code).toBe(0);
     const again = await cli('up', '-d', 'db', 'app');
     expect(again.code).toBe(0);
-    expect(again.stderr).toBe('');
+    expect(again.stderr).toBe(`Container ${prefix}-app-1  Running\nContainer ${prefix}-db-1  Running\n`);
   }, 60_000);
 
   it('--wait returns once db is healthy; an unhealthy dependency fails the up', async () => {

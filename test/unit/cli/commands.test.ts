@@ -77,7 +77,10 @@ describe('up', () => {
     expect(r.stdout).toContain('test-1  | 1 failed\n');
     expect(r.stdout).toContain('db-1    | ready\n');
     expect(r.stdout).toContain('test-1 exited with code 3\n');
-    expect(r.stderr.endsWith('Aborting on container exit...\n')).toBe(true);
+    // Then the stop board, dependents first, as docker compose shows it.
+    expect(r.stderr.slice(r.stderr.indexOf('Aborting on container exit...\n'))).toBe(
+      'Aborting on container exit...\nContainer app-test-1  Stopping\nContainer app-test-1  Stopped\nContainer app-db-1  Stopping\nContainer app-db-1  Stopped\n',
+    );
     expect(engine.containers.find((c) => c.name === 'app-db-1')?.state).toBe('exited');
   });
 

@@ -93,7 +93,7 @@ describe('planDown', () => {
     expect(plan(p, o)).toMatchInlineSnapshot(`"warning: no resource found to remove for project "app""`);
   });
 
-  test('--remove-orphans also removes orphans and one-off containers', () => {
+  test('down removes the services\' one-off containers too; --remove-orphans also the orphans', () => {
     const p = project({ web: { image: 'nginx' } });
     const gone = project({ old: { image: 'nginx' } });
     const o = observed({
@@ -105,11 +105,14 @@ describe('planDown', () => {
       ],
     });
     expect(plan(p, o)).toMatchInlineSnapshot(`
-      "stop-container:app-web-1 [] # down
-      remove-container:app-web-1 [stop-container:app-web-1] # down"
+      "remove-container:app-web-run-bbbbbbbbbbbb [] # down (one-off container)
+      stop-container:app-web-1 [] # down
+      remove-container:app-web-1 [stop-container:app-web-1] # down
+      stop-container:app-web-run-aaaaaaaaaaaa [] # down (one-off container)
+      remove-container:app-web-run-aaaaaaaaaaaa [stop-container:app-web-run-aaaaaaaaaaaa] # down (one-off container)"
     `);
     expect(plan(p, o, { removeOrphans: true })).toMatchInlineSnapshot(`
-      "remove-container:app-web-run-bbbbbbbbbbbb [] # orphan (one-off container of "web", exited)
+      "remove-container:app-web-run-bbbbbbbbbbbb [] # down (one-off container)
       stop-container:app-old-1 [] # orphan (service "old" not in project)
       remove-container:app-old-1 [stop-container:app-old-1] # orphan (service "old" not in project)
       stop-container:app-web-1 [] # down
