@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IptablesFirewall, NetworkManager, PortProxy, portSpecs, type NetworkRecord } from '../../../runtime/networks/index.js';
 import { tscNetPath } from '../../../runtime/networks/netlink.js';
+import { firewallTableName } from '../../../runtime/networks/names.js';
 import { runCleanups, onCleanup } from '../../helpers/cleanup.js';
 import { requireEnv } from '../../helpers/require-root.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -31,7 +32,9 @@ describe.skipIf(gate.skip)('networks on the real kernel', () => {
   const id = (n: string) => (n.repeat(64)).slice(0, 64);
 
   const ours = (snap: Record<string, string[]>) =>
-    Object.fromEntries(Object.entries(snap).map(([k, v]) => [k, v.filter((l) => l.includes(prefix) || l.includes('10.213.') || l.includes('tscompose_'))]));
+    // Only what this manager makes: links, addresses and routes carry the prefix; its nft table is named after its root.
+    // (Other engines on the same test pool may be running at the same time.)
+    Object.fromEntries(Object.entries(snap).map(([k, v]) => [k, v.filter((l) => l.includes(prefix) || (dir !== undefined && l.includes(firewallTableName(path.join(dir, 'root')))))]));
 
   beforeAll(async () => {
     ipForward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
