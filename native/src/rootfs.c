@@ -146,19 +146,29 @@ int mkfile_in_root(int rootfd, const char *path, tsc_err_t *err) {
 
 /* Flags the kernel locks on a mount in a user namespace must be kept on a
  * remount, or it fails with EPERM: retry with them added. */
+/* The per-mount flags of what is mounted at `target` (nosuid, nodev, noexec,
+ * atime), as MS_* bits; 0 when it cannot be read. */
+static unsigned long current_mount_flags(const char *target) {
+  struct statvfs sv;
+  unsigned long flags = 0;
+  if (statvfs(target, &sv) < 0)
+    return 0;
+  static const struct { unsigned long st, ms; } kept[] = {
+      {ST_NOSUID, MS_NOSUID}, {ST_NODEV, MS_NODEV}, {ST_NOEXEC, MS_NOEXEC},
+      {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME}};
+  for (size_t i = 0; i < ARRAY_SIZE(kept); i++)
+    if (sv.f_flag & kept[i].st)
+      flags |= kept[i].ms;
+  return flags;
+}
+
 int remount_keep_locked(const char *target, unsigned long flags, tsc_err_t *err) {
   if (mount(NULL, target, NULL, MS_REMOUNT | flags, NULL) == 0)
     return 0;
   int e = errno;
-  struct statvfs sv;
-  if (e == EPERM && statvfs(target, &sv) == 0) {
-    static const struct { unsigned long st, ms; } locked[] = {
-        {ST_NOSUID, MS_NOSUID}, {ST_NODEV, MS_NODEV}, {ST_NOEXEC, MS_NOEXEC},
-        {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME}};
-    for (size_t i = 0; i < ARRAY_SIZE(locked); i++)
-      if (sv.f_flag & locked[i].st)
-        flags |= locked[i].ms;
-    if (mount(NULL, target, NULL, MS_REMOUNT | flags, NULL) == 0)
+  if (e == EPERM) {
+    unsigned long locked = current_mount_flags(target);
+    if (locked && mount(NULL, target, NULL, MS_REMOUNT | flags | locked, NULL) == 0)
       return 0;
     e = errno;
   }
@@ -338,7 +348,9 @@ static int mask_path(const char *path, tsc_err_t *err) {
 static int readonly_path(const char *path, tsc_err_t *err) {
   if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
     return errno == ENOENT ? 0 : tsc_error(err, errno, "bind `%s` for read-only", path);
-  return remount_keep_locked(path, MS_BIND | MS_REC | MS_RDONLY, err);
+  /* Keep what the path had (/proc's nosuid,nodev,noexec), as runc does: a
+   * bind remount that names none of them would drop them. */
+  return remount_keep_locked(path, MS_BIND | MS_REC | MS_RDONLY | current_mount_flags(path), err);
 }
 
 int rootfs_finish(const spec_t *spec, tsc_err_t *err) {

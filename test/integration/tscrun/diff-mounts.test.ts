@@ -170,6 +170,18 @@ const cases: DiffCase[] = [
       expect(o.report.mkdir['/home/tsct/x']).toBe('EROFS');
     },
   },
+  {
+    name: "read-only paths keep the flags of the mount under them (Docker's /proc: nosuid,noexec,nodev)",
+    args: ['mounts'],
+    mutate: (s) => {
+      const proc = s.mounts.find((m) => m.destination === '/proc');
+      if (proc) proc.options = ['nosuid', 'noexec', 'nodev'];
+    },
+    check: (o) => {
+      const sys = mountAt(o.report, '/proc/sys')[0].opts;
+      for (const flag of ['ro', 'nosuid', 'nodev', 'noexec']) expect(sys, flag).toContain(flag);
+    },
+  },
 ];
 
 diffSuite('tscrun vs runc: mounts and devices', cases, TSCRUN_KNOWN_GAPS);
