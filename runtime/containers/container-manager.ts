@@ -703,10 +703,12 @@ export class ContainerManager {
     if (exit.oomKilled) this.opts.emit('oom', rec.Id, this.attrs(rec));
     this.opts.emit('die', rec.Id, this.attrs(rec, { exitCode: String(exit.exitCode) }));
     const runtime = this.opts.runtimes[rec.Runtime];
-    await runtime?.delete(rec.Id, true).catch(() => {});
+    const rootfs = rootfsPaths(this.dirOf(rec.Id));
+    await runtime?.delete(rec.Id, true, true).catch(() => {});
     await this.detachNetwork(rec);
     await releaseContainerMounts(this.opts.volumes, rec);
-    await unmountRootfs(rootfsPaths(this.dirOf(rec.Id))).catch(() => {});
+    // Still mounted when the runtime does not unmount it (not tscrun) or its delete failed.
+    await unmountRootfs(rootfs).catch(() => {});
     const waiters = this.exitWaiters.get(rec.Id) ?? [];
     this.exitWaiters.delete(rec.Id);
     for (const w of waiters) w(exit.exitCode);
@@ -967,7 +969,7 @@ export class ContainerManager {
     await this.persist(rec);
     this.unwatch(rec.Id);
     const dir = this.dirOf(rec.Id);
-    await this.opts.runtimes[rec.Runtime]?.delete(rec.Id, true).catch(() => {});
+    await this.opts.runtimes[rec.Runtime]?.delete(rec.Id, true, true).catch(() => {});
     await this.detachNetwork(rec);
     await unmountRootfs(rootfsPaths(dir));
     await detachContainerVolumes(this.opts.volumes, rec, opts.volumes ?? !!rec.HostConfig.AutoRemove);

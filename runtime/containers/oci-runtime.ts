@@ -16,7 +16,12 @@ export interface OciRuntime {
   readonly root: string;
   start(id: string): Promise<void>;
   kill(id: string, signal: string, all?: boolean): Promise<void>;
-  delete(id: string, force?: boolean): Promise<void>;
+  /**
+   * `umountRootfs`: tscrun also unmounts the container's root filesystem
+   * (`delete --umount-rootfs`); other runtimes leave it, the caller unmounts
+   * what is still mounted.
+   */
+  delete(id: string, force?: boolean, umountRootfs?: boolean): Promise<void>;
   pause(id: string): Promise<void>;
   resume(id: string): Promise<void>;
   state(id: string): Promise<OciState | undefined>;
@@ -55,10 +60,47 @@ export class CliOciRuntime implements OciRuntime {
   }
   async start(id: string): Promise<void> { await this.call('start', ['start', id]); }
   async kill(id: string, signal: string, all = false): Promise<void> { await this.call('kill', ['kill', ...(all ? ['--all'] : []), id, signal]); }
-  async delete(id: string, force = false): Promise<void> {
+  async delete(id: string, force = false, umountRootfs = false): Promise<void> {
     // runc, crun and tscrun keep a container's state in <root>/<id>: nothing there, nothing to delete (saves an exec per start).
     if (!existsSync(join(this.root, id))) return;
-    await this.call('delete', ['delete', ...(force ? ['--force'] : []), id]);
+    const flags = force ? ['--force'] : [];
+    if (this.name !== 'tscrun') return void (await this.call('delete', ['delete', ...flags, id]));
+    if (umountRootfs) flags.push('--umount-rootfs');
+    await this.deleteTogether(id, flags);
+  }
+
+  /** tscrun deletes asked for while one of its `delete` processes runs, by flags: the next process takes them all. */
+  private readonly queuedDeletes = new Map<string, Set<string>>();
+  private readonly runningDeletes = new Map<string, Promise<void>>();
+  private readonly nextDeletes = new Map<string, Promise<void>>();
+
+  /**
+   * tscrun takes several IDs: containers that exit together (a `down` of 50)
+   * are deleted by a few processes instead of one each, which a big engine
+   * process forks one after the other. The first of a quiet moment starts at
+   * once. A failure fails the batch (its callers tolerate it: the container
+   * is going anyway).
+   */
+  private deleteTogether(id: string, flags: string[]): Promise<void> {
+    const key = flags.join(' ');
+    const queued = this.queuedDeletes.get(key);
+    if (queued) {
+      queued.add(id);
+      return this.nextDeletes.get(key)!;
+    }
+    const ids = new Set([id]);
+    this.queuedDeletes.set(key, ids);
+    const before = this.runningDeletes.get(key) ?? Promise.resolve();
+    const next = before.catch(() => undefined).then(async () => {
+      this.queuedDeletes.delete(key);
+      this.nextDeletes.delete(key);
+      await this.call('delete', ['delete', ...flags, ...ids]);
+    });
+    this.nextDeletes.set(key, next);
+    this.runningDeletes.set(key, next);
+    const forget = (): void => { if (this.runningDeletes.get(key) === next) this.runningDeletes.delete(key); };
+    next.then(forget, forget);
+    return next;
   }
   async pause(id: string): Promise<void> { await this.call('pause', ['pause', id]); }
   async resume(id: string): Promise<void> { await this.call('resume', ['resume', id]); }
