@@ -313,6 +313,10 @@ export class NetworkManager {
     const br = net.bridge!;
     return [
       `bridge ${br} mtu ${net.mtu} may-exist`,
+      // A bridge whose MAC the kernel chose takes the lowest MAC of its ports, so it changes as
+      // containers join and leave and their ARP entries for the gateway go stale (lost replies for
+      // seconds). A MAC we set stays: derived from the gateway address, as a container's is from its own.
+      `mac ${br} ${macForIPv4(net.ipam!.gateway)}`,
       `addr ${br} ${net.ipam!.gateway}/${prefixLength(net.ipam!)} may-exist`,
       ...(net.ipam6 ? [`addr ${br} ${net.ipam6.gateway}/${prefix6(net)} may-exist nodad`] : []),
       `up ${br}`,

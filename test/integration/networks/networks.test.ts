@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IptablesFirewall, NetworkManager, PortProxy, portSpecs, type NetworkRecord } from '../../../runtime/networks/index.js';
 import { tscNetPath } from '../../../runtime/networks/netlink.js';
-import { firewallTableName } from '../../../runtime/networks/names.js';
+import { firewallTableName, macForIPv4 } from '../../../runtime/networks/names.js';
 import { runCleanups, onCleanup } from '../../helpers/cleanup.js';
 import { requireEnv } from '../../helpers/require-root.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -69,6 +69,10 @@ describe.skipIf(gate.skip)('networks on the real kernel', () => {
     const eb = await m.connect(front.Id, { containerId: cs.b!.id, containerName: 'proj-db-1', serviceName: 'db', netnsPath: cs.b!.netnsPath, links: [{ target: 'proj-web-1', alias: 'legacyweb' }], hosts: { path: cs.b!.hostsPath } });
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(ea.IPAddress).toMatch(/^10\.213\.\d+\.2$/);
+    // the bridge keeps a MAC of its own (set, not taken from its lowest port), so the gateway's MAC never changes under the containers
+    const brDir = `/sys/class/net/${`${prefix}b${front.Id}`.slice(0, 15)}`;
+    expect(readFileSync(`${brDir}/addr_assign_type`, 'utf8').trim()).toBe('3');
+    expect(readFileSync(`${brDir}/address`, 'utf8').trim()).toBe(macForIPv4(ea.Gateway));
     expect((await cs.a!.exec(['busybox', 'ping', '-c1', '-W2', eb.IPAddress])).code).toBe(0);
     expect(await lookup(cs.a!, 'db')).toEqual({ ok: true, ip: eb.IPAddress });
     expect(await lookup(cs.a!, 'proj-db-1')).toEqual({ ok: true, ip: eb.IPAddress });

@@ -58,7 +58,7 @@ describe('NetworkManager with a recorded kernel', () => {
     expect(rec.Id).toMatch(/^[0-9a-f]{64}$/);
     const br = bridgeName('tsct', rec.Id);
     expect(br).toHaveLength(15);
-    expect(kernel.batches).toEqual([['addrs', 'routes'], [`bridge ${br} mtu 1400 may-exist`, `addr ${br} 10.213.0.1/24 may-exist`, `up ${br}`], ['sysctl net.ipv4.ip_forward 1']]);
+    expect(kernel.batches).toEqual([['addrs', 'routes'], [`bridge ${br} mtu 1400 may-exist`, `mac ${br} 02:42:0a:d5:00:01`, `addr ${br} 10.213.0.1/24 may-exist`, `up ${br}`], ['sysctl net.ipv4.ip_forward 1']]);
     expect(fw.applied).toEqual([[{ bridge: br, subnet: '10.213.0.0/24', internal: false }]]);
   });
 
@@ -84,6 +84,7 @@ describe('NetworkManager with a recorded kernel', () => {
     expect(kernel.batches).toEqual([
       [
         `bridge ${br} mtu 1400 may-exist`,
+        `mac ${br} 02:42:0a:d5:00:01`,
         `addr ${br} 10.213.0.1/24 may-exist`,
         `up ${br}`,
         `veth ${veth} eth0 netns /proc/42/ns/net mtu 1400`,
@@ -188,7 +189,7 @@ describe('NetworkManager with a recorded kernel', () => {
     const r = await again.m.reconcile(new Set([B]));
     expect(r.removedEndpoints).toBe(1);
     const br = bridgeName('tsct', net.Id);
-    expect(kernel.batches[1]).toEqual([`bridge ${br} mtu 1400 may-exist`, `addr ${br} 10.213.0.1/24 may-exist`, `up ${br}`]);
+    expect(kernel.batches[1]).toEqual([`bridge ${br} mtu 1400 may-exist`, `mac ${br} 02:42:0a:d5:00:01`, `addr ${br} 10.213.0.1/24 may-exist`, `up ${br}`]);
     expect(Object.keys(again.m.inspect('n').Containers)).toEqual([B]);
   });
 
