@@ -19,6 +19,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/helpers/default-engine-guard.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 180_000,

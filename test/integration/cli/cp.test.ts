@@ -93,8 +93,9 @@ d('tscompose cp on the tscompose engine', () => {
   }, 120_000);
 
   afterAll(async () => {
-    setCliTestHooks({});
+    // down still goes through the hooks to the test's engine: without them the CLI would start the default engine
     if (socket && engine) await cli('down', '-v', '-t', '0');
+    setCliTestHooks({});
     if (socket) {
       const client = new HttpEngineClient({ host: `unix://${socket}` });
       for (const c of await client.listContainers({ all: true }).catch(() => [])) await client.removeContainer(c.Id, { force: true, volumes: true }).catch(() => {});
