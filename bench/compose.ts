@@ -22,11 +22,11 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeBusyboxRootfs, missingPrerequisite, removeCgroupParent, tarOf } from '../test/integration/engine/helpers.js';
-import { mountsUnder, removeTree } from '../test/helpers/tmp.js';
+import { makeBusyboxRootfs, missingPrerequisite, tarOf } from '../test/integration/engine/helpers.js';
+import { mountsUnder } from '../test/helpers/tmp.js';
 import { uniqueName } from '../test/helpers/names.js';
 import {
-  cliOk, hostState, listProcs, memory, procsMentioning, r2, restoreHost, sleep, snapshotEngine, startDockerd, startOurs, waitGone,
+  cliOk, hostState, listProcs, memory, procsMentioning, r2, restoreHost, sleep, snapshotEngine, startDockerd, startOurs, sweepRunDir, waitGone,
   type Daemon, type HostState,
 } from './engine.js';
 import type { BenchModule } from './run.js';
@@ -653,19 +653,8 @@ const bench: BenchModule = {
         }
         await waitGone(aardvark.map((p) => p.pid), 5000);
       }
-      // Anything still naming our dir (a monitor, a shim, a conmon) was started by this run.
-      const stray = procsMentioning(tmp);
-      for (const p of stray) {
-        notes.push(`killed stray ${p.comm} (pid ${p.pid})`);
-        try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
-      }
-      await waitGone(stray.map((p) => p.pid), 5000);
-      await removeCgroupParent(cgOurs);
-      await removeCgroupParent(cgDocker);
+      await sweepRunDir(tmp, [cgOurs, cgDocker], notes);
       const podmanNotes = pm ? restorePodmanHost(podmanBefore, cgPodman) : [];
-      const mounts = mountsUnder(tmp);
-      if (mounts.length) notes.push(`mounts left under ${tmp} (detached): ${mounts.length}`);
-      removeTree(tmp);
       // Bridges of this run's dockerd networks still there (a `down` that failed): removed. Other br-/veth links are
       // other Docker daemons' (tests beside the bench run dockerd too), which restoreHost cannot tell apart.
       const nowLinks = new Set(spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' }).stdout.split('\n').map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1]).filter(Boolean));

@@ -62,6 +62,24 @@ export function stats(ms: number[]) {
 // Shared with the dockerd reference tests (test/helpers/dockerd.ts).
 export { alive, links, listProcs, procsMentioning, waitGone, type Proc };
 
+/**
+ * The end of a run's private dir: anything still naming it (a monitor, a shim,
+ * a conmon) was started by this run and is killed, the run's cgroup parents
+ * go, mounts left under it are named in `notes`, then the dir is removed.
+ */
+export async function sweepRunDir(tmp: string, cgroupParents: string[], notes: string[]): Promise<void> {
+  const stray = procsMentioning(tmp);
+  for (const p of stray) {
+    notes.push(`killed stray ${p.comm} (pid ${p.pid})`);
+    try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  await waitGone(stray.map((p) => p.pid), 5000);
+  for (const cg of cgroupParents) await removeCgroupParent(cg);
+  const mounts = mountsUnder(tmp);
+  if (mounts.length) notes.push(`mounts left under ${tmp} (detached): ${mounts.join(', ')}`);
+  removeTree(tmp);
+}
+
 export interface Mem { rssKiB: number; pssKiB: number | null }
 
 export function memOf(pid: number): Mem | undefined {
@@ -500,18 +518,7 @@ const bench: BenchModule = {
         await removeAll(d, cfg).catch((e: unknown) => notes.push(`${d.peer}: removing containers: ${(e as Error).message}`));
         notes.push(...(await d.stop()));
       }
-      // Anything still naming our dir (a monitor, a shim) was started by this run.
-      const stray = procsMentioning(tmp);
-      for (const p of stray) {
-        notes.push(`killed stray ${p.comm} (pid ${p.pid})`);
-        try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
-      }
-      await waitGone(stray.map((p) => p.pid), 5000);
-      await removeCgroupParent(cgOurs);
-      await removeCgroupParent(cgDocker);
-      const mounts = mountsUnder(tmp);
-      if (mounts.length) notes.push(`mounts left under ${tmp} (detached): ${mounts.join(', ')}`);
-      removeTree(tmp);
+      await sweepRunDir(tmp, [cgOurs, cgDocker], notes);
       const host = restoreHost(before, linkPrefix);
       const cgLeft = ['memory', 'pids', 'unified'].flatMap((c) => [cgOurs, cgDocker].map((g) => `/sys/fs/cgroup/${c}/${g}`)).filter((p) => existsSync(p));
       result.cleanup = {

@@ -27,12 +27,11 @@ import os from 'node:os';
 import { NetworkManager, PortProxy, portSpecs } from '../runtime/networks/index.js';
 import { HttpEngineClient } from '../runtime/client/index.js';
 import { ENGINE_NODE_FLAGS } from '../runtime/engine/launcher.js';
-import { makeBusyboxRootfs, missingPrerequisite, removeCgroupParent, tarOf } from '../test/integration/engine/helpers.js';
+import { makeBusyboxRootfs, missingPrerequisite, tarOf } from '../test/integration/engine/helpers.js';
 import { startDockerd as startPrivateDockerd, type PrivateDockerd } from '../test/helpers/dockerd.js';
-import { mountsUnder, removeTree } from '../test/helpers/tmp.js';
 import { uniqueName } from '../test/helpers/names.js';
 import {
-  cliOk, dockerCli, hostState, links, procsMentioning, removeAll, restoreHost, sleep, snapshotEngine, startOurs, waitGone, type Daemon,
+  cliOk, dockerCli, hostState, links, procsMentioning, removeAll, restoreHost, sleep, snapshotEngine, startOurs, sweepRunDir, type Daemon,
 } from './engine.js';
 import { onCleanup, runCleanups } from '../test/helpers/cleanup.js';
 import { tempDir } from '../test/helpers/tmp.js';
@@ -601,17 +600,7 @@ async function engines(many: number, rounds: number): Promise<Record<string, unk
       notes.push(...(await d.stop()));
     }
     if (!daemons.some((d) => d.peer === 'dockerd') && privateDockerd) notes.push(...(await privateDockerd.stop()));
-    const stray = procsMentioning(tmp);
-    for (const p of stray) {
-      notes.push(`killed stray ${p.comm} (pid ${p.pid})`);
-      try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
-    }
-    await waitGone(stray.map((p) => p.pid), 5000);
-    await removeCgroupParent(cgOurs);
-    await removeCgroupParent(cgDocker);
-    const mounts = mountsUnder(tmp);
-    if (mounts.length) notes.push(`mounts left under ${tmp} (detached): ${mounts.join(', ')}`);
-    removeTree(tmp);
+    await sweepRunDir(tmp, [cgOurs, cgDocker], notes);
     const host = restoreHost(before, linkPrefix);
     // restoreHost counts every new veth*/br-* as this run's; other engineers' dockerds make them too.
     const ownLinks = links().filter((l) => l.startsWith(linkPrefix) || dockerBridges.includes(l));
