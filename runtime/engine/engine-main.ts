@@ -11,7 +11,7 @@ export async function runEngineForeground(a: EngineArgs): Promise<number> {
   try {
     engine = await Engine.start({
       root: a.root, socketPath: a.socketPath, tcp: a.tcp, runtime: a.runtime, monitor: a.monitor, insecureRegistries: a.insecureRegistries,
-      cgroupParent: a.cgroupParent, addressPools: a.addressPools?.map(parseAddressPool),
+      certsDir: a.certsDir, cgroupParent: a.cgroupParent, addressPools: a.addressPools?.map(parseAddressPool),
     });
   } catch (e) {
     process.stderr.write(`tscompose engine: ${e instanceof EngineLockedError ? e.message : (e as Error).message}\n`);

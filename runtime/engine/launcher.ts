@@ -23,6 +23,8 @@ export interface EngineArgs {
   monitor?: 'native' | 'node';
   cgroupParent?: string;
   insecureRegistries: string[];
+  /** Docker's certs.d for registry CAs and client certificates (default /etc/docker/certs.d). */
+  certsDir?: string;
   /** dockerd's --default-address-pool, as given (`base=10.213.0.0/16,size=24`). */
   addressPools?: string[];
 }
@@ -44,6 +46,8 @@ Options:
   --monitor native|node      container monitor (native tscrun when built)
   --cgroup-parent NAME       parent cgroup of the containers (default tscompose)
   --insecure-registry HOST   pull from HOST over plain http (repeatable)
+  --certs-dir DIR            registry CAs and client certs as DIR/HOST:PORT/ca.crt,
+                             NAME.cert, NAME.key (default /etc/docker/certs.d)
   --default-address-pool base=CIDR,size=N
                              subnets of new networks (repeatable; default
                              172.17-31.0.0/16, then 192.168.0.0/16 in /20s)`;
@@ -87,6 +91,7 @@ export function parseEngineArgs(argv: readonly string[]): EngineArgs {
         break;
       }
       case '--insecure-registry': out.insecureRegistries.push(value()); break;
+      case '--certs-dir': out.certsDir = resolve(value()); break;
       case '--default-address-pool': {
         const v = value();
         if (!/^base=\d+\.\d+\.\d+\.\d+\/\d+,size=\d+$/.test(v)) throw new EngineUsageError(`--default-address-pool must be base=CIDR,size=PREFIX (like base=10.213.0.0/16,size=24), not "${v}"`);
@@ -106,13 +111,15 @@ export function parseEngineArgs(argv: readonly string[]): EngineArgs {
   return out;
 }
 
-function toArgv(a: EngineArgs): string[] {
+/** The command line that gives back `a` (how a detached engine is started). */
+export function toArgv(a: EngineArgs): string[] {
   const argv = ['--root', a.root, '--socket', a.socketPath];
   if (a.tcp) argv.push('--tcp', a.tcp);
   if (a.runtime) argv.push('--runtime', a.runtime);
   if (a.monitor) argv.push('--monitor', a.monitor);
   if (a.cgroupParent) argv.push('--cgroup-parent', a.cgroupParent);
   for (const r of a.insecureRegistries) argv.push('--insecure-registry', r);
+  if (a.certsDir) argv.push('--certs-dir', a.certsDir);
   for (const p of a.addressPools ?? []) argv.push('--default-address-pool', p);
   return argv;
 }

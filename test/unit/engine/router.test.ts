@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Router, splitVersion } from '../../../runtime/engine/router.js';
 import { eventMatches, EventBus } from '../../../runtime/engine/event-bus.js';
-import { parseEngineArgs } from '../../../runtime/engine/launcher.js';
+import { parseEngineArgs, toArgv } from '../../../runtime/engine/launcher.js';
 import { registryBase } from '../../../runtime/engine/routes/auth.js';
 
 describe('Router', () => {
@@ -50,6 +50,8 @@ describe('engine command line', () => {
     expect(parseEngineArgs([])).toMatchObject({ action: 'run', root: '/var/lib/tscompose', socketPath: '/run/tscompose/engine.sock' });
     expect(parseEngineArgs(['start', '--root', '/tmp/r', '-H', 'unix:///tmp/e.sock', '--runtime=crun', '--insecure-registry', 'reg:5000']))
       .toMatchObject({ action: 'start', root: '/tmp/r', socketPath: '/tmp/e.sock', runtime: 'crun', insecureRegistries: ['reg:5000'] });
+    expect(parseEngineArgs(['--certs-dir', '/srv/certs.d'])).toMatchObject({ certsDir: '/srv/certs.d' });
+    expect(toArgv(parseEngineArgs(['--certs-dir', '/srv/certs.d']))).toContain('--certs-dir');
     expect(() => parseEngineArgs(['launch'])).toThrow(/^unknown engine command "launch"/);
     expect(() => parseEngineArgs(['--runtime', 'kata'])).toThrow('--runtime must be tscrun, runc or crun, not "kata"');
     expect(() => parseEngineArgs(['--root'])).toThrow(/^--root needs a value/);
